@@ -1,0 +1,62 @@
+/**
+ * Composition root: `buildApp` wires configuration, storage and clock into a Fastify instance. No I/O happens on
+ * import; `main.ts` and the CLI are the only callers that listen.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppContext } from './app-context.ts';
+import type { Config } from './config/config.ts';
+import { systemClock, type Clock } from './domain/context.ts';
+import { installConventions } from './http/conventions.ts';
+import { RateLimiter } from './http/rate-limit.ts';
+import './http/types.ts';
+import { adminRoutes } from './rest/admin/routes.ts';
+import { openStorage, type Storage } from './storage/db.ts';
+import { migrateToLatest } from './storage/migrations/index.ts';
+
+/** Every route family, each registered at the root (api.github.com style) and under `/api/v3` (GHES style). */
+const ROUTE_FAMILIES: ReadonlyArray<(app: FastifyInstance) => void> = [adminRoutes];
+
+export interface BuildAppOptions {
+  config: Config;
+  /** An open store to use; when absent one is opened from `config.storage` and closed with the app. */
+  storage?: Storage;
+  clock?: Clock;
+  /** Skip running migrations (the caller has already done so). */
+  skipMigrations?: boolean;
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const storage = options.storage ?? openStorage(config.storage);
+  if (options.skipMigrations !== true) await migrateToLatest(storage);
+
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    bodyLimit: 64 * 1024 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+  });
+
+  const ctx: AppContext = {
+    db: storage.db,
+    dialect: storage.dialect,
+    config,
+    clock: options.clock ?? systemClock,
+    rateLimiter: new RateLimiter(config.rateLimitPerHour),
+  };
+  app.decorate('gh', ctx);
+  installConventions(app, ctx);
+
+  for (const prefix of ['', '/api/v3']) {
+    await app.register(
+      async (scope) => {
+        for (const register of ROUTE_FAMILIES) register(scope);
+      },
+      { prefix },
+    );
+  }
+
+  if (options.storage === undefined) app.addHook('onClose', () => storage.close());
+  return app;
+}

@@ -1,0 +1,114 @@
+/**
+ * Gatehouse configuration: one typed object, built from flags and the environment by `loadConfig`.
+ * Only `main.ts` and the CLI call `loadConfig`; everything else receives a `Config`.
+ */
+import path from 'node:path';
+
+export type StorageConfig =
+  | { readonly kind: 'sqlite'; readonly filename: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Base of every `url`/`location` field, without a trailing slash (e.g. `https://gh.example.com/api/v3`). */
+  readonly publicUrl: string;
+  readonly storage: StorageConfig;
+  readonly logLevel: string;
+  /** Slug of the enterprise served at the instance-level SCIM paths (`/scim/v2/Users`); undefined = first managed enterprise. */
+  readonly instanceEnterprise: string | undefined;
+  /** Requests per hour per token; 0 turns enforcement off (GHES default) while the headers are still sent. */
+  readonly rateLimitPerHour: number;
+  /** Seconds without a heartbeat after which a runner is reported `offline`. */
+  readonly runnerOfflineAfterSeconds: number;
+  /** Runner application version offered by `…/actions/runners/downloads`. */
+  readonly runnerVersion: string;
+  /** Reject what GitHub's reference rejects, rather than what real identity providers send (idp-quirks.md §9). */
+  readonly strictScim: boolean;
+}
+
+export interface ConfigFlags {
+  host?: string | undefined;
+  port?: string | number | undefined;
+  data?: string | undefined;
+  databaseUrl?: string | undefined;
+  publicUrl?: string | undefined;
+  logLevel?: string | undefined;
+  instanceEnterprise?: string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+const DEFAULT_RUNNER_VERSION = '2.329.0';
+
+function parsePort(value: string | number): number {
+  const port = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`invalid port: ${String(value)}`);
+  }
+  return port;
+}
+
+function parseNonNegativeInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got ${value}`);
+  return n;
+}
+
+/** Storage from `--database-url`/`DATABASE_URL` (postgres://… selects PostgreSQL) or `--data`/`GATEHOUSE_DATA`. */
+export function resolveStorage(flags: ConfigFlags, env: NodeJS.ProcessEnv): StorageConfig {
+  const url = flags.databaseUrl ?? env.DATABASE_URL;
+  if (url !== undefined && url !== '') {
+    if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+    if (url.startsWith('sqlite:')) return { kind: 'sqlite', filename: url.slice('sqlite:'.length) || ':memory:' };
+    throw new ConfigError(`unsupported database URL (expected postgres://… or sqlite:FILE): ${url}`);
+  }
+  const dir = flags.data ?? env.GATEHOUSE_DATA ?? './data';
+  if (dir === ':memory:') return { kind: 'sqlite', filename: ':memory:' };
+  return { kind: 'sqlite', filename: path.resolve(dir, 'gatehouse.db') };
+}
+
+/** Builds the configuration; flags win over the environment, which wins over defaults. */
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const host = flags.host ?? env.HOST ?? '127.0.0.1';
+  const port = parsePort(flags.port ?? env.PORT ?? 3000);
+  const publicUrlRaw = flags.publicUrl ?? env.GATEHOUSE_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let publicUrl: string;
+  try {
+    publicUrl = new URL(publicUrlRaw).toString().replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError(`invalid public URL: ${publicUrlRaw}`);
+  }
+  const runnerVersion = env.GATEHOUSE_RUNNER_VERSION ?? DEFAULT_RUNNER_VERSION;
+  if (!/^\d+\.\d+\.\d+$/.test(runnerVersion)) throw new ConfigError(`GATEHOUSE_RUNNER_VERSION must look like 2.329.0`);
+  return {
+    host,
+    port,
+    publicUrl,
+    storage: resolveStorage(flags, env),
+    logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
+    instanceEnterprise: flags.instanceEnterprise ?? env.GATEHOUSE_INSTANCE_ENTERPRISE ?? undefined,
+    rateLimitPerHour: parseNonNegativeInt('GATEHOUSE_RATE_LIMIT', env.GATEHOUSE_RATE_LIMIT, 0),
+    runnerOfflineAfterSeconds: parseNonNegativeInt('GATEHOUSE_RUNNER_OFFLINE_AFTER', env.GATEHOUSE_RUNNER_OFFLINE_AFTER, 90),
+    runnerVersion,
+    strictScim: /^(1|true|yes)$/i.test(env.GATEHOUSE_STRICT_SCIM ?? ''),
+  };
+}
+
+/** A configuration for tests and embedding: in-memory SQLite, quiet logs. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    publicUrl: 'http://127.0.0.1:3000',
+    storage: { kind: 'sqlite', filename: ':memory:' },
+    logLevel: 'silent',
+    instanceEnterprise: undefined,
+    rateLimitPerHour: 0,
+    runnerOfflineAfterSeconds: 90,
+    runnerVersion: DEFAULT_RUNNER_VERSION,
+    strictScim: false,
+    ...overrides,
+  };
+}

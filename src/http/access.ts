@@ -1,0 +1,84 @@
+/**
+ * Who may see what. Resources the caller may not see answer 404 (never 403, so existence does not leak); a token that
+ * can see the resource but lacks the operation's scope answers 403 with `X-Accepted-OAuth-Scopes`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { acceptedScopesFor } from '../auth/scopes.ts';
+import { enterpriseRoleOf, findEnterprise, findOrganization, orgRoleOf, type AuthenticatedToken } from '../domain/accounts/accounts.ts';
+import { ApiError, notFound, requiresAuthentication } from '../errors/api-error.ts';
+import type { Db } from '../domain/context.ts';
+import type { EnterpriseRole, EnterpriseRow, OrganizationRow, OrgRole } from '../storage/tables.ts';
+
+export function principalOf(request: FastifyRequest): AuthenticatedToken {
+  if (request.principal === null) throw requiresAuthentication();
+  return request.principal;
+}
+
+/** The domain's view of the caller, for audit. */
+export function actorOf(request: FastifyRequest): { id: number; login: string; siteAdmin: boolean } {
+  const { user } = principalOf(request);
+  return { id: user.id, login: user.login, siteAdmin: user.site_admin === 1 };
+}
+
+/**
+ * Requires one of the scopes (or a scope that includes it); sets `X-Accepted-OAuth-Scopes` either way.
+ * @param required - scopes any one of which allows the operation
+ */
+export function requireScopes(request: FastifyRequest, reply: FastifyReply, required: readonly string[]): void {
+  const principal = principalOf(request);
+  const accepted = acceptedScopesFor(required);
+  reply.header('x-accepted-oauth-scopes', accepted.join(', '));
+  if (!required.some((scope) => principal.scopes.has(scope))) {
+    throw new ApiError(403, 'Resource not accessible by personal access token', {
+      code: 'insufficient_scope',
+      headers: { 'x-accepted-oauth-scopes': accepted.join(', ') },
+    });
+  }
+}
+
+export interface EnterpriseAccess {
+  /** Enterprise roles allowed; site administrators are always allowed. */
+  roles: readonly EnterpriseRole[];
+  scopes: readonly string[];
+}
+
+/** Resolves `{enterprise}` for the caller: 404 unless they hold one of the roles, then 403 unless the token has the scope. */
+export async function enterpriseFor(
+  db: Db,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  slug: string,
+  access: EnterpriseAccess,
+): Promise<EnterpriseRow> {
+  const principal = principalOf(request);
+  const enterprise = await findEnterprise(db, slug);
+  if (enterprise === undefined) throw notFound();
+  if (principal.user.site_admin !== 1) {
+    const role = await enterpriseRoleOf(db, enterprise.id, principal.user.id);
+    if (role === undefined || !access.roles.includes(role)) throw notFound();
+  }
+  requireScopes(request, reply, access.scopes);
+  return enterprise;
+}
+
+export interface OrgAccess {
+  /** Organization roles allowed; `admin` is an owner. Owners of the owning enterprise and site administrators are allowed. */
+  roles: readonly OrgRole[];
+  scopes: readonly string[];
+}
+
+/** Resolves `{org}` for the caller, with the same 404-then-403 rule as `enterpriseFor`. */
+export async function orgFor(db: Db, request: FastifyRequest, reply: FastifyReply, login: string, access: OrgAccess): Promise<OrganizationRow> {
+  const principal = principalOf(request);
+  const org = await findOrganization(db, login);
+  if (org === undefined) throw notFound();
+  if (principal.user.site_admin !== 1) {
+    const role = await orgRoleOf(db, org.id, principal.user.id);
+    const allowed =
+      (role !== undefined && access.roles.includes(role)) ||
+      (org.enterprise_id !== null && (await enterpriseRoleOf(db, org.enterprise_id, principal.user.id)) === 'owner');
+    if (!allowed) throw notFound();
+  }
+  requireScopes(request, reply, access.scopes);
+  return org;
+}

@@ -1,0 +1,140 @@
+/**
+ * GitHub's REST conventions, done once for every route: body parsing, `X-GitHub-Api-Version`, authentication,
+ * rate-limit headers, and the error and 404 bodies. Installed on the root instance so they apply everywhere.
+ */
+import crypto from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticateToken } from '../domain/accounts/accounts.ts';
+import {
+  ApiError,
+  DEFAULT_DOCS_URL,
+  badCredentials,
+  bodyNotObject,
+  invalidRequest,
+  problemsParsingJson,
+  requiresAuthentication,
+  restErrorBody,
+} from '../errors/api-error.ts';
+import type { AppContext } from '../app-context.ts';
+
+export const SUPPORTED_API_VERSIONS = ['2026-03-10', '2022-11-28'] as const;
+export const DEFAULT_API_VERSION = '2022-11-28';
+
+/** Renders an error from any route; SCIM routes install their own handler and fall back to this for non-SCIM errors. */
+export type ErrorRenderer = (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+
+/** Converts a Fastify validation failure to GitHub's 400/422 bodies. */
+export function fromValidation(error: FastifyError): ApiError {
+  const items = error.validation ?? [];
+  const context = error.validationContext ?? 'body';
+  if (context === 'body' && items.some((v) => v.instancePath === '' && v.keyword === 'type')) return bodyNotObject();
+  const details = items.map((v) => {
+    const where = v.instancePath === '' ? context : `${context}${v.instancePath.replace(/\//g, '.')}`;
+    if (v.keyword === 'required') return `No subschema in "${where}" matched: missing required key "${String((v.params as { missingProperty?: unknown }).missingProperty)}".`;
+    return `For '${where}', the value ${v.message ?? 'is invalid'}.`;
+  });
+  return invalidRequest(details);
+}
+
+/** Maps any thrown value to an ApiError; unknown errors become a logged 500 with no detail leaked. */
+export function toApiError(error: unknown, request: FastifyRequest): ApiError {
+  if (error instanceof ApiError) return error;
+  const fe = error as Partial<FastifyError>;
+  if (fe !== null && typeof fe === 'object' && Array.isArray(fe.validation)) return fromValidation(fe as FastifyError);
+  if (fe !== null && typeof fe === 'object' && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
+      return problemsParsingJson();
+    }
+    return new ApiError(fe.statusCode, fe.statusCode === 413 ? 'Request body too large' : 'Bad request', { code: fe.code ?? 'bad_request' });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return new ApiError(500, 'Server Error', { code: 'internal' });
+}
+
+export const renderRestError: ErrorRenderer = (error, request, reply) => {
+  const apiError = toApiError(error, request);
+  for (const [name, value] of Object.entries(apiError.headers)) reply.header(name, value);
+  const docs = request.routeOptions.config.docs ?? DEFAULT_DOCS_URL;
+  return reply.code(apiError.status).type('application/json; charset=utf-8').send(restErrorBody(apiError, docs));
+};
+
+function parseJsonBody(_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void {
+  if (body.trim() === '') {
+    done(null, undefined);
+    return;
+  }
+  try {
+    done(null, JSON.parse(body));
+  } catch {
+    done(problemsParsingJson());
+  }
+}
+
+function parseAuthorization(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(bearer|token)\s+(\S+)\s*$/i.exec(header);
+  if (match !== null) return match[2];
+  const basic = /^\s*basic\s+(\S+)\s*$/i.exec(header);
+  if (basic?.[1] !== undefined) {
+    // `config.sh --pat` and some scripts send Basic with the token as the password.
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 ? decoded.slice(colon + 1) : decoded;
+  }
+  return '';
+}
+
+/** Installs the conventions on the root instance. */
+export function installConventions(app: FastifyInstance, ctx: AppContext): void {
+  const publicOrigin = new URL(ctx.config.publicUrl).origin;
+
+  // GitHub reads the body as JSON whatever the content type (curl -d sends form encoding); SCIM's
+  // application/scim+json is JSON too.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, parseJsonBody);
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('apiBase', '');
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.apiBase = request.url.startsWith('/api/v3/') ? `${publicOrigin}/api/v3` : ctx.config.publicUrl;
+    reply.header('x-github-request-id', crypto.randomUUID().toUpperCase());
+    reply.header('x-github-media-type', 'github.v3; format=json');
+
+    const requested = request.headers['x-github-api-version'];
+    const version = Array.isArray(requested) ? requested[0] : requested;
+    if (version !== undefined && !(SUPPORTED_API_VERSIONS as readonly string[]).includes(version)) {
+      const list = SUPPORTED_API_VERSIONS.map((v, i) => `"${v}"${i === 0 ? ' (most recent)' : ''}`).join(', ');
+      throw new ApiError(
+        400,
+        `The version you specified in the "X-GitHub-Api-Version" request header, "${version}", is not a supported version. The following versions are currently supported: ${list}.`,
+        { code: 'unsupported_version' },
+      );
+    }
+    reply.header('x-github-api-version-selected', version ?? DEFAULT_API_VERSION);
+
+    const config = request.routeOptions.config;
+    let rateKey = `ip:${request.ip}`;
+    if (config.auth !== false && request.routeOptions.url !== undefined) {
+      const token = parseAuthorization(request.headers.authorization);
+      if (token === undefined) throw requiresAuthentication();
+      const principal = token === '' ? undefined : await authenticateToken(ctx, token);
+      if (principal === undefined) throw badCredentials();
+      request.principal = principal;
+      rateKey = `token:${principal.tokenId}`;
+      reply.header('x-oauth-scopes', principal.grantedScopes);
+    }
+    const state = ctx.rateLimiter.hit(rateKey, ctx.clock.now().getTime());
+    reply.header('x-ratelimit-limit', state.limit);
+    reply.header('x-ratelimit-remaining', state.remaining);
+    reply.header('x-ratelimit-used', state.used);
+    reply.header('x-ratelimit-reset', state.reset);
+    reply.header('x-ratelimit-resource', config.rateResource ?? 'core');
+    if (state.exceeded) {
+      throw new ApiError(403, `API rate limit exceeded for ${request.principal?.user.login ?? request.ip}.`, { code: 'rate_limited' });
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => renderRestError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => renderRestError(new ApiError(404, 'Not Found'), request, reply));
+}

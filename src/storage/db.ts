@@ -1,0 +1,76 @@
+/**
+ * Storage factory: one Kysely instance over SQLite (better-sqlite3, embedded default) or PostgreSQL (pg, scale-out).
+ * Every difference between the two lives here as capability flags and tiny helpers; repositories never branch on the dialect.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder } from 'kysely';
+import pg from 'pg';
+import type { StorageConfig } from '../config/config.ts';
+import type { Database } from './tables.ts';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Storage {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+// int8 (COUNT(*), SUM over integers, epoch-ms columns) arrives from pg as a string; every value we keep fits a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// NUMERIC (SUM over doubles on some paths) likewise.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+/** Opens the store named by the configuration. The SQLite file's directory is created if needed. */
+export function openStorage(config: StorageConfig, options: { poolSize?: number } = {}): Storage {
+  if (config.kind === 'postgres') {
+    const pool = new pg.Pool({ connectionString: config.url, max: options.poolSize ?? 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  if (config.filename !== ':memory:') fs.mkdirSync(path.dirname(config.filename), { recursive: true });
+  const database = new SQLite(config.filename);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Column type for an auto-generated integer primary key. */
+export function idColumnType(dialect: DialectName): 'integer' | 'serial' {
+  return dialect === 'postgres' ? 'serial' : 'integer';
+}
+
+/** Applies primary-key-ness to an id column, autoincrementing on SQLite so deleted ids are never reused (as on GitHub). */
+export function idColumn(dialect: DialectName) {
+  return (col: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
+    dialect === 'postgres' ? col.primaryKey() : col.primaryKey().autoIncrement();
+}
+
+/** Column type for floating-point quantities. */
+export function doubleColumnType(dialect: DialectName): 'double precision' | 'real' {
+  return dialect === 'postgres' ? 'double precision' : 'real';
+}
+
+/** True when the error is a unique-constraint violation, from either driver. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Case-insensitive substring match on a column (`LIKE` is case-insensitive for ASCII on SQLite, `ILIKE` on PostgreSQL). */
+export function likeOperator(dialect: DialectName): 'like' | 'ilike' {
+  return dialect === 'postgres' ? 'ilike' : 'like';
+}
+
+/** Escapes `%`, `_` and `\` for use inside a LIKE pattern with `ESCAPE '\'`. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export { sql };

@@ -1,0 +1,33 @@
+/**
+ * Migrations bundled in code (so `gatehouse migrate` works from any install), applied in order through Kysely's Migrator.
+ * To add one: write `NNNN-name.ts` exporting `up(db, dialect)` and append it to `MIGRATIONS`.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectName, Storage } from '../db.ts';
+import * as foundation from './0001-foundation.ts';
+
+type MigrationModule = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
+
+const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [['0001-foundation', foundation]];
+
+class BundledMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+  getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, mod] of MIGRATIONS) out[name] = { up: (db) => mod.up(db, this.dialect) };
+    return Promise.resolve(out);
+  }
+}
+
+/** Brings the schema up to date; returns the names of the migrations applied now. */
+export async function migrateToLatest(storage: Storage): Promise<string[]> {
+  const migrator = new Migrator({
+    db: storage.db as unknown as Kysely<unknown>,
+    provider: new BundledMigrationProvider(storage.dialect),
+    migrationTableName: 'gatehouse_migrations',
+    migrationLockTableName: 'gatehouse_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
