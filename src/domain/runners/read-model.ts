@@ -1,0 +1,111 @@
+/**
+ * Reading runners: the `runner` wire shape (OpenAPI "Self hosted runners") and the paged lists that the runner and
+ * runner-group endpoints share. Status is derived at read time from the last heartbeat, so no background job is needed.
+ */
+import { sql } from 'kysely';
+import type { Db, DomainContext } from '../context.ts';
+import type { RunnerLabelRow, RunnerRow } from '../../storage/tables.ts';
+
+export interface WireRunnerLabel {
+  id: number;
+  name: string;
+  type: 'read-only' | 'custom';
+}
+
+export interface WireRunner {
+  id: number;
+  runner_group_id: number;
+  name: string;
+  os: string;
+  status: 'online' | 'offline';
+  busy: boolean;
+  ephemeral: boolean;
+  labels: WireRunnerLabel[];
+  version: string | null;
+}
+
+/** A runner row joined with its group's public number. */
+export type RunnerWithGroup = RunnerRow & { group_number: number };
+
+export function runnerStatus(ctx: DomainContext, runner: Pick<RunnerRow, 'last_seen_at'>): 'online' | 'offline' {
+  if (runner.last_seen_at === null) return 'offline';
+  const age = ctx.clock.now().getTime() - Date.parse(runner.last_seen_at);
+  return age <= ctx.config.runnerOfflineAfterSeconds * 1000 ? 'online' : 'offline';
+}
+
+export function toWireLabel(label: Pick<RunnerLabelRow, 'id' | 'name' | 'type'>): WireRunnerLabel {
+  return { id: label.id, name: label.name, type: label.type };
+}
+
+/** Read-only labels first (self-hosted, OS, architecture, in registration order), then custom labels. */
+function labelOrder(a: RunnerLabelRow, b: RunnerLabelRow): number {
+  if (a.type !== b.type) return a.type === 'read-only' ? -1 : 1;
+  return a.id - b.id;
+}
+
+export function toWireRunner(ctx: DomainContext, runner: RunnerWithGroup, labels: RunnerLabelRow[]): WireRunner {
+  return {
+    id: runner.id,
+    runner_group_id: runner.group_number,
+    name: runner.name,
+    os: runner.os,
+    status: runnerStatus(ctx, runner),
+    // A runner that is offline cannot be running a job.
+    busy: runner.busy === 1 && runnerStatus(ctx, runner) === 'online',
+    ephemeral: runner.ephemeral === 1,
+    labels: [...labels].sort(labelOrder).map(toWireLabel),
+    version: runner.version,
+  };
+}
+
+/** Labels of many runners in one query, grouped by runner id. */
+export async function labelsByRunner(db: Db, runnerIds: readonly number[]): Promise<Map<number, RunnerLabelRow[]>> {
+  const out = new Map<number, RunnerLabelRow[]>();
+  if (runnerIds.length === 0) return out;
+  const rows = await db.selectFrom('runner_labels').selectAll().where('runner_id', 'in', runnerIds).orderBy('id').execute();
+  for (const row of rows) {
+    const list = out.get(row.runner_id);
+    if (list === undefined) out.set(row.runner_id, [row]);
+    else list.push(row);
+  }
+  return out;
+}
+
+function runnersQuery(db: Db) {
+  return db
+    .selectFrom('runners as r')
+    .innerJoin('runner_groups as g', 'g.id', 'r.runner_group_id')
+    .selectAll('r')
+    .select('g.number as group_number');
+}
+
+/** One runner of an enterprise by its public id, or undefined (another enterprise's runner is not found). */
+export async function findRunner(db: Db, enterpriseId: number, runnerId: number): Promise<RunnerWithGroup | undefined> {
+  return runnersQuery(db).where('r.enterprise_id', '=', enterpriseId).where('r.id', '=', runnerId).executeTakeFirst();
+}
+
+export interface RunnerListFilter {
+  enterpriseId: number;
+  /** Internal runner_groups.id to restrict to one group. */
+  runnerGroupId?: number;
+  /** Exact runner name (case-insensitive), as GitHub's `name` query filters. */
+  name?: string;
+}
+
+/** A page of runners ordered by id, with the total for `total_count` and the Link header. */
+export async function listRunners(
+  ctx: DomainContext,
+  filter: RunnerListFilter,
+  page: { offset: number; perPage: number },
+): Promise<{ total: number; runners: WireRunner[] }> {
+  let base = ctx.db.selectFrom('runners as r').where('r.enterprise_id', '=', filter.enterpriseId);
+  if (filter.runnerGroupId !== undefined) base = base.where('r.runner_group_id', '=', filter.runnerGroupId);
+  if (filter.name !== undefined) base = base.where('r.name_lower', '=', filter.name.toLowerCase());
+  const countRow = await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  let rowsQuery = runnersQuery(ctx.db).where('r.enterprise_id', '=', filter.enterpriseId);
+  if (filter.runnerGroupId !== undefined) rowsQuery = rowsQuery.where('r.runner_group_id', '=', filter.runnerGroupId);
+  if (filter.name !== undefined) rowsQuery = rowsQuery.where('r.name_lower', '=', filter.name.toLowerCase());
+  const rows = await rowsQuery.orderBy('r.id').limit(page.perPage).offset(page.offset).execute();
+  const labels = await labelsByRunner(ctx.db, rows.map((r) => r.id));
+  return { total: Number(countRow.n), runners: rows.map((r) => toWireRunner(ctx, r, labels.get(r.id) ?? [])) };
+}
