@@ -32,7 +32,7 @@ function load(name: SpecName) {
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     const addFormats = addFormatsModule as unknown as (ajv: Ajv) => void;
     addFormats(ajv);
-    ajv.addSchema(spec as object, 'spec');
+    ajv.addSchema(spec, 'spec');
     entry = { spec, ajv, cache: new Map() };
     specs.set(name, entry);
   }
