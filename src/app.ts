@@ -2,7 +2,7 @@
  * Composition root: `buildApp` wires configuration, storage and clock into a Fastify instance. No I/O happens on
  * import; `main.ts` and the CLI are the only callers that listen.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
@@ -32,7 +32,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const app = Fastify({
     logger: { level: config.logLevel },
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    // Per-request log lines cost throughput; they are on only at debug and trace.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     bodyLimit: 64 * 1024 * 1024,
     trustProxy: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
