@@ -31,3 +31,101 @@ export async function recordAudit(db: Db, clock: Clock, input: AuditInput): Prom
     })
     .execute();
 }
+
+/** One parsed `phrase` qualifier (GitHub's audit-log search syntax). */
+interface PhraseTerm {
+  key: 'action' | 'actor' | 'user' | 'org' | 'created' | 'text';
+  value: string;
+  negated: boolean;
+}
+
+export class PhraseError extends Error {}
+
+/** Parses `action:org.add_member actor:mona -user:bot created:>=2026-01-01 created:2026-01-01..2026-02-01`. */
+export function parsePhrase(phrase: string): PhraseTerm[] {
+  const terms: PhraseTerm[] = [];
+  for (const raw of phrase.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []) {
+    const negated = raw.startsWith('-');
+    const token = negated ? raw.slice(1) : raw;
+    const colon = token.indexOf(':');
+    const key = colon > 0 ? token.slice(0, colon).toLowerCase() : 'text';
+    const value = (colon > 0 ? token.slice(colon + 1) : token).replace(/^"|"$/g, '');
+    if (key !== 'action' && key !== 'actor' && key !== 'user' && key !== 'org' && key !== 'created' && key !== 'text') {
+      throw new PhraseError(`unsupported qualifier "${key}"`);
+    }
+    terms.push({ key, value, negated });
+  }
+  return terms;
+}
+
+function dayBounds(day: string): [number, number] {
+  const start = Date.parse(`${day}T00:00:00.000Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(start)) throw new PhraseError(`invalid date "${day}"`);
+  return [start, start + 86_400_000];
+}
+
+export interface AuditQuery {
+  enterpriseId: number;
+  phrase?: string | undefined;
+  order: 'asc' | 'desc';
+  /** Continue after this event id (exclusive), in `order`. */
+  afterId?: number | undefined;
+  /** Continue before this event id (exclusive), i.e. the previous page. */
+  beforeId?: number | undefined;
+  offset: number;
+  limit: number;
+}
+
+/** A page of an enterprise's audit events filtered by a phrase; one extra row tells whether more follow. */
+export async function queryAudit(db: Db, query: AuditQuery) {
+  let q = db.selectFrom('audit_events as a').leftJoin('organizations as o', 'o.id', 'a.org_id').leftJoin('enterprises as e', 'e.id', 'a.enterprise_id')
+    .selectAll('a').select(['o.login as org_login', 'e.slug as business'])
+    .where('a.enterprise_id', '=', query.enterpriseId);
+  for (const term of parsePhrase(query.phrase ?? '')) {
+    q = q.where((eb) => {
+      let cond;
+      switch (term.key) {
+        case 'action':
+          // `action:team` means the whole category, `action:team.create` one action.
+          cond = term.value.includes('.') ? eb('a.action', '=', term.value) : eb.or([eb('a.action', '=', term.value), eb('a.action', 'like', `${term.value}.%`)]);
+          break;
+        case 'actor':
+          cond = eb('a.actor', '=', term.value);
+          break;
+        case 'user':
+          cond = eb('a.user', '=', term.value);
+          break;
+        case 'org':
+          cond = eb('o.login_lower', '=', term.value.toLowerCase());
+          break;
+        case 'text':
+          cond = eb('a.action', 'like', `%${term.value}%`);
+          break;
+        case 'created': {
+          const range = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(term.value);
+          const cmp = /^(>=|<=|>|<)?(\d{4}-\d{2}-\d{2})$/.exec(term.value);
+          if (range?.[1] !== undefined && range[2] !== undefined) {
+            cond = eb.and([eb('a.created_at', '>=', dayBounds(range[1])[0]), eb('a.created_at', '<', dayBounds(range[2])[1])]);
+          } else if (cmp?.[2] !== undefined) {
+            const [start, end] = dayBounds(cmp[2]);
+            const op = cmp[1];
+            cond = op === '>=' ? eb('a.created_at', '>=', start) : op === '>' ? eb('a.created_at', '>=', end) : op === '<=' ? eb('a.created_at', '<', end) : op === '<' ? eb('a.created_at', '<', start) : eb.and([eb('a.created_at', '>=', start), eb('a.created_at', '<', end)]);
+          } else {
+            throw new PhraseError(`invalid created qualifier "${term.value}"`);
+          }
+          break;
+        }
+      }
+      return term.negated ? eb.not(cond) : cond;
+    });
+  }
+  const forward = query.beforeId === undefined;
+  const descending = (query.order === 'desc') === forward;
+  if (query.afterId !== undefined) q = q.where('a.id', query.order === 'desc' ? '<' : '>', query.afterId);
+  if (query.beforeId !== undefined) q = q.where('a.id', query.order === 'desc' ? '>' : '<', query.beforeId);
+  const rows = await q.orderBy('a.id', descending ? 'desc' : 'asc').limit(query.limit + 1).offset(query.offset).execute();
+  const more = rows.length > query.limit;
+  const page = rows.slice(0, query.limit);
+  if (!forward) page.reverse();
+  return { events: page, more };
+}
