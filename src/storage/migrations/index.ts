@@ -5,10 +5,14 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName, Storage } from '../db.ts';
 import * as foundation from './0001-foundation.ts';
+import * as teams from './0004-teams.ts';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
-const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [['0001-foundation', foundation]];
+const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
+  ['0001-foundation', foundation],
+  ['0004-teams', teams],
+];
 
 class BundledMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}
