@@ -138,7 +138,7 @@ describe(`enterprise runner groups (${storageKind})`, () => {
       default: true,
       runners_url: `${url}/runners`,
       hosted_runners_url: `${url}/hosted-runners`,
-      allows_public_repositories: true,
+      allows_public_repositories: false,
       restricted_to_workflows: false,
       selected_workflows: [],
       workflow_restrictions_read_only: false,

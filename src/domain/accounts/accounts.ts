@@ -141,7 +141,8 @@ export async function createEnterprise(ctx: DomainContext, input: CreateEnterpri
         name_lower: 'default',
         visibility: 'all',
         is_default: 1,
-        allows_public_repositories: 1,
+        // "By default, only private repositories can access runners in a runner group" (GitHub docs), Default included.
+        allows_public_repositories: 0,
         restricted_to_workflows: 0,
         selected_workflows: '[]',
         workflow_restrictions_read_only: 0,
