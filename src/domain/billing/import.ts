@@ -198,7 +198,7 @@ export async function importUsageCsv(
     onProgress?.(rowsRead, bytesRead);
 
     if (imported > 0) {
-      const data = { ...usageAuditData(enterprise, 'csv', []), imported, first_usage_date: firstDate, last_usage_date: lastDate };
+      const data = usageAuditData(enterprise, 'csv', imported, firstDate, lastDate);
       await recordAudit(trx, ctx.clock, { action: USAGE_AUDIT_ACTION, enterpriseId: enterprise.id, actor: null, data });
     }
     return { imported };

@@ -16,15 +16,15 @@ export const USAGE_AUDIT_ACTION = 'business.import_usage';
 /** Most 422 error items reported for one request (the first ones, in item order). */
 const MAX_REPORTED_ERRORS = 50;
 
-/** Summary data of an audit event for recorded rows. */
-export function usageAuditData(enterprise: EnterpriseRow, source: 'api' | 'csv', rows: readonly Pick<NewUsageRecord, 'usage_date'>[]): Record<string, unknown> {
-  let first: string | null = null;
-  let last: string | null = null;
-  for (const r of rows) {
-    if (first === null || r.usage_date < first) first = r.usage_date;
-    if (last === null || r.usage_date > last) last = r.usage_date;
-  }
-  return { business: enterprise.slug, source, imported: rows.length, first_usage_date: first, last_usage_date: last };
+/** Data of the audit event for one recording: where it came from, how many rows, and the days they cover. */
+export function usageAuditData(
+  enterprise: EnterpriseRow,
+  source: 'api' | 'csv',
+  imported: number,
+  firstUsageDate: string | null,
+  lastUsageDate: string | null,
+): Record<string, unknown> {
+  return { business: enterprise.slug, source, imported, first_usage_date: firstUsageDate, last_usage_date: lastUsageDate };
 }
 
 /**
@@ -53,7 +53,9 @@ export async function recordUsage(ctx: DomainContext, enterprise: EnterpriseRow,
     });
     if (errors.length > 0) throw validationFailed(errors);
     await insertUsageRows(trx, rows);
-    await recordAudit(trx, ctx.clock, { action: USAGE_AUDIT_ACTION, enterpriseId: enterprise.id, actor, data: usageAuditData(enterprise, 'api', rows) });
+    const days = rows.map((r) => r.usage_date).sort();
+    const data = usageAuditData(enterprise, 'api', rows.length, days[0] ?? null, days[days.length - 1] ?? null);
+    await recordAudit(trx, ctx.clock, { action: USAGE_AUDIT_ACTION, enterpriseId: enterprise.id, actor, data });
     return { imported: rows.length };
   });
 }
