@@ -11,7 +11,7 @@
  * (`config.sh --labels` splits on commas, so such a label could never be re-registered) or control characters; a runner
  * holds at most 100 custom labels, the most one `PUT` may set.
  */
-import { validationFailed, type ApiError } from '../../errors/api-error.ts';
+import { ApiError, validationFailed } from '../../errors/api-error.ts';
 import type { RunnerLabelRow } from '../../storage/tables.ts';
 import type { Db } from '../context.ts';
 
