@@ -12,6 +12,10 @@ import {
   requireUserByLogin,
 } from '../domain/accounts/accounts.ts';
 import { applySeed, type SeedDocument } from '../domain/seed/seed.ts';
+import { importUsageCsv } from '../domain/billing/import.ts';
+import { registerRunnerWithToken } from '../domain/runners/registration.ts';
+import { addTeamMember, createTeam, removeTeamMember } from '../domain/teams/service.ts';
+import { progressReporter } from './progress.ts';
 import { migrateToLatest } from '../storage/migrations/index.ts';
 import { openStorage } from '../storage/db.ts';
 import { loadConfig } from '../config/config.ts';
@@ -91,6 +95,90 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
         const owner = await requireUserByLogin(ctx.db, flags.login);
         const issued = await createAccessToken(ctx, owner, list(flags.scopes), flags.note ?? null, null);
         process.stdout.write(`${issued.token}\n`);
+      }),
+    );
+
+  const runner = program.command('runner').description('self-hosted runners');
+  storageOptions(runner.command('register').description('register a runner with a registration token; prints its id'))
+    .requiredOption('--enterprise <slug>', 'enterprise the token belongs to')
+    .requiredOption('--token <token>', 'registration token (POST /enterprises/{enterprise}/actions/runners/registration-token)')
+    .requiredOption('--name <name>', 'runner name, unique in the enterprise')
+    .option('--labels <labels>', 'comma-separated custom labels')
+    .addOption(new Option('--os <os>', 'operating system').choices(['linux', 'macos', 'windows']).default('linux'))
+    .addOption(new Option('--arch <arch>', 'architecture').choices(['x64', 'arm', 'arm64']).default('x64'))
+    .option('--runner-group <name>', 'runner group name (default group when absent)')
+    .option('--ephemeral', 'the runner takes one job, then is removed')
+    .action((flags: StorageFlags & { enterprise: string; token: string; name: string; labels?: string; os: 'linux' | 'macos' | 'windows'; arch: string; runnerGroup?: string; ephemeral?: boolean }) =>
+      withContext(flags, async (ctx) => {
+        const { runner: registered } = await registerRunnerWithToken(ctx, {
+          enterpriseSlug: flags.enterprise,
+          token: flags.token,
+          name: flags.name,
+          labels: flags.labels === undefined ? [] : list(flags.labels),
+          os: flags.os,
+          architecture: flags.arch,
+          runnerGroup: flags.runnerGroup,
+          ephemeral: flags.ephemeral,
+        });
+        process.stdout.write(`${registered.id}\n`);
+      }),
+    );
+
+  const usage = program.command('usage').description('billing usage ledger');
+  storageOptions(usage.command('import').description('import usage from a CSV file (GitHub usage-report columns)'))
+    .requiredOption('--enterprise <slug>', 'enterprise the usage belongs to')
+    .argument('<file>', 'CSV file')
+    .action((file: string, flags: StorageFlags & { enterprise: string }) =>
+      withContext(flags, async (ctx) => {
+        let size: number;
+        try {
+          size = fs.statSync(file).size;
+        } catch {
+          throw new CliError(`cannot read ${file}`);
+        }
+        const progress = progressReporter(size);
+        try {
+          const result = await importUsageCsv(ctx, flags.enterprise, fs.createReadStream(file), progress.update);
+          progress.stop();
+          process.stdout.write(`imported ${result.imported} usage records\n`);
+        } catch (error) {
+          progress.stop();
+          throw error;
+        }
+      }),
+    );
+
+  const team = program.command('team').description('organization teams');
+  storageOptions(team.command('create').description('create a team; prints its slug'))
+    .requiredOption('--org <login>', 'organization')
+    .requiredOption('--name <name>', 'team name')
+    .option('--description <text>', 'description')
+    .addOption(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']))
+    .option('--parent <slug>', 'parent team slug')
+    .action((flags: StorageFlags & { org: string; name: string; description?: string; privacy?: 'secret' | 'closed'; parent?: string }) =>
+      withContext(flags, async (ctx) => {
+        const row = await createTeam(ctx, flags.org, { name: flags.name, description: flags.description, privacy: flags.privacy, parentSlug: flags.parent }, null);
+        process.stdout.write(`${row.slug}\n`);
+      }),
+    );
+  storageOptions(team.command('add-member').description('add a user to a team (an organization member joins at once)'))
+    .requiredOption('--org <login>', 'organization')
+    .requiredOption('--team <slug>', 'team slug')
+    .requiredOption('--login <login>', 'user')
+    .addOption(new Option('--role <role>', 'team role').choices(['member', 'maintainer']).default('member'))
+    .action((flags: StorageFlags & { org: string; team: string; login: string; role: 'member' | 'maintainer' }) =>
+      withContext(flags, async (ctx) => {
+        const { membership } = await addTeamMember(ctx, flags.org, flags.team, flags.login, flags.role, null);
+        process.stdout.write(`${membership.state}\n`);
+      }),
+    );
+  storageOptions(team.command('remove-member').description('remove a user from a team'))
+    .requiredOption('--org <login>', 'organization')
+    .requiredOption('--team <slug>', 'team slug')
+    .requiredOption('--login <login>', 'user')
+    .action((flags: StorageFlags & { org: string; team: string; login: string }) =>
+      withContext(flags, async (ctx) => {
+        await removeTeamMember(ctx, flags.org, flags.team, flags.login, null);
       }),
     );
 

@@ -1,0 +1,187 @@
+/**
+ * The `gatehouse` command line, run as a user runs it (`node bin/gatehouse.mjs …`) against a temporary SQLite store:
+ * every command's output and exit status, and the state it leaves, read back over HTTP from `serve`.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { hasValidChecksum } from '../src/auth/tokens.ts';
+import { testConfig } from '../src/config/config.ts';
+import { findEnterprise } from '../src/domain/accounts/accounts.ts';
+import { systemClock } from '../src/domain/context.ts';
+import { createRegistrationToken } from '../src/domain/runners/registration.ts';
+import { openStorage } from '../src/storage/db.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin', 'gatehouse.mjs');
+
+function run(args: string[], dataDir: string): { status: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  delete env.GATEHOUSE_DATA;
+  const res = spawnSync(process.execPath, [bin, ...args, '--data', dataDir], { encoding: 'utf8', env, timeout: 60_000 });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address !== null && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+describe('gatehouse CLI', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cli-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('creates users, an enterprise, an organization and a token', () => {
+    const data = path.join(dir, 'basic');
+    assert.match(run(['migrate'], data).stdout, /applied: 0001-foundation/);
+    assert.equal(run(['migrate'], data).stdout, 'schema is up to date\n');
+    const user = run(['user', 'create', '--login', 'mona', '--email', 'mona@example.com'], data);
+    assert.equal(user.status, 0, user.stderr);
+    assert.match(user.stdout, /^\d+\n$/);
+    const ent = run(['enterprise', 'create', '--slug', 'octo-corp', '--kind', 'managed', '--owner', 'mona'], data);
+    assert.equal(ent.stdout, 'octo-corp\n');
+    const org = run(['org', 'create', '--login', 'octo-org', '--enterprise', 'octo-corp', '--owner', 'mona'], data);
+    assert.equal(org.status, 0, org.stderr);
+    const team = run(['team', 'create', '--org', 'octo-org', '--name', 'Platform Team'], data);
+    assert.equal(team.stdout, 'platform-team\n');
+    const member = run(['team', 'add-member', '--org', 'octo-org', '--team', 'platform-team', '--login', 'mona'], data);
+    assert.equal(member.stdout, 'active\n');
+    const token = run(['token', 'create', '--login', 'mona', '--scopes', 'admin:enterprise,admin:org'], data);
+    assert.equal(token.status, 0, token.stderr);
+    assert.ok(hasValidChecksum(token.stdout.trim()), 'prints the token alone');
+  });
+
+  it('reports errors on stderr with a non-zero exit', () => {
+    const data = path.join(dir, 'errors');
+    const missing = run(['token', 'create', '--login', 'nobody', '--scopes', 'admin:org'], data);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stdout, '');
+    assert.match(missing.stderr, /^gatehouse: .*user "nobody" does not exist/);
+    const badKind = run(['enterprise', 'create', '--slug', 'x', '--kind', 'weird'], data);
+    assert.notEqual(badKind.status, 0);
+    const badScope = run(['user', 'create', '--login', 'ok-user'], data);
+    assert.equal(badScope.status, 0);
+    const unknownScope = run(['token', 'create', '--login', 'ok-user', '--scopes', 'admin:universe'], data);
+    assert.equal(unknownScope.status, 1);
+    assert.match(unknownScope.stderr, /unknown scopes: admin:universe/);
+  });
+
+  it('seeds from YAML, registers a runner with a token, imports usage, and serves it all', async () => {
+    const data = path.join(dir, 'seeded');
+    const seedFile = path.join(dir, 'seed.yaml');
+    fs.writeFileSync(
+      seedFile,
+      [
+        'users:',
+        '  - { login: owner1, site_admin: false }',
+        'enterprises:',
+        '  - slug: seeded',
+        '    owners: [owner1]',
+        '    organizations: [{ login: seeded-org, owners: [owner1] }]',
+        '    runner_groups: [{ name: builders, visibility: selected, organizations: [seeded-org] }]',
+        '    runners:',
+        '      - { name: r1, os: linux, labels: [docker], online: true }',
+        '      - { name: r2, os: windows, group: builders }',
+        'tokens:',
+        '  - { login: owner1, scopes: [admin:enterprise] }',
+      ].join('\n'),
+    );
+    const seeded = run(['seed', '--file', seedFile], data);
+    assert.equal(seeded.status, 0, seeded.stderr);
+    const token = /token for owner1 \(admin:enterprise\): (\S+)/.exec(seeded.stdout)?.[1];
+    assert.ok(token !== undefined && hasValidChecksum(token));
+
+    // A registration token, as POST …/registration-token would hand out.
+    const storage = openStorage({ kind: 'sqlite', filename: path.join(data, 'gatehouse.db') });
+    const ctx = { db: storage.db, dialect: storage.dialect, config: testConfig(), clock: systemClock };
+    const enterprise = await findEnterprise(storage.db, 'seeded');
+    assert.ok(enterprise !== undefined);
+    const { token: registration } = await createRegistrationToken(ctx, enterprise, 'registration', null);
+    await storage.close();
+    const registered = run(['runner', 'register', '--enterprise', 'seeded', '--token', registration, '--name', 'cli-runner', '--labels', 'gpu,fast', '--os', 'macos'], data);
+    assert.equal(registered.status, 0, registered.stderr);
+    const runnerId = Number(registered.stdout.trim());
+    const badToken = run(['runner', 'register', '--enterprise', 'seeded', '--token', 'NOPE', '--name', 'x'], data);
+    assert.equal(badToken.status, 1);
+
+    const csv = path.join(dir, 'usage.csv');
+    const today = new Date().toISOString().slice(0, 10);
+    fs.writeFileSync(csv, `Date,Product,SKU,Quantity,Unit Type,Organization,Repository\n${today},actions,UBUNTU,100,minutes,seeded-org,seeded-org/app\n${today},actions,WINDOWS,10,minutes,seeded-org,seeded-org/app\n`);
+    const imported = run(['usage', 'import', '--enterprise', 'seeded', csv], data);
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.equal(imported.stdout, 'imported 2 usage records\n');
+
+    const port = await freePort();
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const server = spawn(process.execPath, [bin, 'serve', '--data', data, '--port', String(port), '--log-level', 'warn'], { env });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('listening')) resolve();
+        });
+        server.once('exit', (code) => reject(new Error(`serve exited ${String(code)}`)));
+      });
+      const base = `http://127.0.0.1:${port}`;
+      const headers = { authorization: `Bearer ${token}` };
+      const runners = (await (await fetch(`${base}/enterprises/seeded/actions/runners`, { headers })).json()) as { total_count: number; runners: Array<{ id: number; name: string; status: string; labels: Array<{ name: string }> }> };
+      assert.equal(runners.total_count, 3);
+      const byName = new Map(runners.runners.map((r) => [r.name, r]));
+      assert.equal(byName.get('r1')?.status, 'online');
+      assert.equal(byName.get('r2')?.status, 'offline');
+      assert.deepEqual(byName.get('cli-runner')?.labels.map((l) => l.name), ['self-hosted', 'macOS', 'X64', 'gpu', 'fast']);
+      assert.equal(byName.get('cli-runner')?.id, runnerId);
+      const group = (await (await fetch(`${base}/enterprises/seeded/actions/runner-groups/2/runners`, { headers })).json()) as { runners: Array<{ name: string }> };
+      assert.deepEqual(group.runners.map((r) => r.name), ['r2']);
+      const billing = (await (await fetch(`${base}/enterprises/seeded/settings/billing/actions`, { headers })).json()) as { total_minutes_used: number };
+      assert.equal(billing.total_minutes_used, 110);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+
+  it('serve creates the demo in an empty store and prints a working curl line; refuses a taken port', async () => {
+    const data = path.join(dir, 'demo');
+    const port = await freePort();
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const server = spawn(process.execPath, [bin, 'serve', '--data', data, '--port', String(port), '--log-level', 'warn'], { env });
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        server.stdout.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text.includes('curl ')) resolve(text);
+        });
+        server.once('exit', (code) => reject(new Error(`serve exited ${String(code)}`)));
+      });
+      const curl = /curl -H "Authorization: Bearer (\S+)" (\S+)/.exec(out);
+      assert.ok(curl?.[1] !== undefined && curl[2] !== undefined);
+      const res = await fetch(curl[2], { headers: { authorization: `Bearer ${curl[1]}` } });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { total_count: number };
+      assert.equal(body.total_count, 4);
+      const taken = spawnSync(process.execPath, [bin, 'serve', '--data', data, '--port', String(port)], { encoding: 'utf8', env, timeout: 30_000 });
+      assert.equal(taken.status, 1);
+      assert.match(taken.stderr, /already in use/);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+});
