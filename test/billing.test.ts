@@ -470,9 +470,13 @@ describe(`billing (${storageKind})`, () => {
       lines.push(`2026-11-${String((i % 14) + 1).padStart(2, '0')},Actions,Actions Linux,1,minutes,${seed.org.login},repo-${i % 3},"café, ""au lait"""`);
     }
     const bytes = Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
-    // 7-byte chunks split CRLF pairs, quoted fields and the two-byte "é".
+    // 7-byte chunks over the first 8 KB split CRLF pairs, quoted fields and the two-byte "é"; then 4 KB chunks.
     const chunks: Buffer[] = [];
-    for (let i = 0; i < bytes.length; i += 7) chunks.push(bytes.subarray(i, i + 7));
+    for (let i = 0; i < bytes.length; ) {
+      const size = i < 8192 ? 7 : 4096;
+      chunks.push(bytes.subarray(i, i + size));
+      i += size;
+    }
     const progress: Array<[number, number]> = [];
     const result = await importUsageCsv(t.ctx, seed.enterprise.slug, Readable.from(chunks), (rows, done) => progress.push([rows, done]));
     assert.deepEqual(result, { imported: 1234 });
