@@ -30,7 +30,7 @@ function transliterate(text: string): string {
   return text
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
-    .replace(/[^\u0000-\u007f]/gu, (c) => TRANSLITERATIONS[c] ?? '-');
+    .replace(/[^\p{ASCII}]/gu, (c) => TRANSLITERATIONS[c] ?? '-');
 }
 
 /**

@@ -28,8 +28,6 @@ import { MAX_ID } from '../../domain/teams/service.ts';
 import { notFound, validationFailed } from '../../errors/api-error.ts';
 import { actorOf, orgFor, principalOf, requireScopes } from '../../http/access.ts';
 import { parsePage, setLinkHeader } from '../../http/pagination.ts';
-import type { OrgInvitationRow } from '../../domain/orgs/service.ts';
-import type { OrgRole } from '../../storage/tables.ts';
 import { toSimpleUser } from '../shapes.ts';
 import { toTeam } from '../teams/shapes.ts';
 import { toOrganizationFull, toOrganizationInvitation, toOrgMembership } from './shapes.ts';
@@ -52,7 +50,7 @@ const INVITATION_ROLES = ['all', 'admin', 'direct_member', 'billing_manager', 'h
 const INVITATION_SOURCES = ['all', 'member', 'scim'] as const;
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
-  if (value === undefined) return allowed[0] as T;
+  if (value === undefined) return allowed[0];
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
   return badFilter(field, allowed);
 }
@@ -81,7 +79,7 @@ export function orgsRoutes(app: FastifyInstance): void {
       if (!(await orgStandingOf(ctx.db, org, actorOf(request))).owner) badFilter('filter', ['all']);
       return [];
     }
-    const { users, total } = await listOrgMembers(ctx.db, org, role === 'all' ? undefined : (role as OrgRole), page.perPage, page.offset);
+    const { users, total } = await listOrgMembers(ctx.db, org, role === 'all' ? undefined : (role), page.perPage, page.offset);
     setLinkHeader(request, reply, page, total);
     return users.map((u) => toSimpleUser(u, request.apiBase));
   });
@@ -132,7 +130,7 @@ export function orgsRoutes(app: FastifyInstance): void {
         ctx.db,
         org,
         {
-          role: role === 'all' ? undefined : (role as OrgInvitationRow['role']),
+          role: role === 'all' ? undefined : (role),
           sources: source === 'all' ? undefined : source === 'scim' ? ['scim'] : ['member', 'api'],
         },
         page.perPage,
