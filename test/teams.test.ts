@@ -9,7 +9,7 @@ import { addOrgMember, createOrganization, createUser } from '../src/domain/acco
 import { addTeamMember, createTeam, removeTeamMember } from '../src/domain/teams/service.ts';
 import { teamSlug } from '../src/domain/teams/slug.ts';
 import type { OrganizationRow, UserRow } from '../src/storage/tables.ts';
-import { seedEnterprise, startTestApp, storageKind, userWithToken, type SeededEnterprise, type TestApp } from './helpers/app.ts';
+import { enterpriseMemberToken, seedEnterprise, startTestApp, storageKind, userWithToken, type SeededEnterprise, type TestApp } from './helpers/app.ts';
 import { octokitFor } from './helpers/octokit.ts';
 import { assertSchema } from './helpers/openapi.ts';
 
@@ -410,6 +410,20 @@ describe(`teams (${storageKind})`, () => {
     const mixedAlias = await t.request('GET', `/organizations/${org.id}/team/${elsewhereRow.id}`, { token: owner });
     assert.equal(mixedAlias.status, 404);
     assert.equal((await t.request('GET', `/organizations/${org.id}/team/99999999999`, { token: owner })).status, 404);
+  });
+
+  it('lets enterprise owners who are not organization members see and manage every team', async () => {
+    const entOwner = await enterpriseMemberToken(t.ctx, seed.enterprise, 'owner', ['admin:org']);
+    const list = await t.request('GET', `/orgs/${org.login}/teams?per_page=100`, { token: entOwner.token });
+    assert.equal(list.status, 200);
+    assert.ok(list.body.some((team: { slug: string }) => team.slug === 'my-team-name'), 'secret teams included');
+    const created = await post({ name: 'Enterprise Made', privacy: 'closed' }, entOwner.token);
+    assert.equal(created.status, 201);
+    assert.equal(created.body.members_count, 0, 'a non-member creator does not join the team');
+    const add = await t.request('PUT', `/orgs/${org.login}/teams/enterprise-made/memberships/${bob.user.login}`, { token: entOwner.token });
+    assert.deepEqual([add.status, add.body.state], [200, 'active']);
+    const plainMember = await enterpriseMemberToken(t.ctx, seed.enterprise, 'member', ['admin:org']);
+    assert.equal((await t.request('GET', `/orgs/${org.login}/teams`, { token: plainMember.token })).status, 404);
   });
 
   it('refuses invitations in Enterprise Managed User organizations', async () => {
