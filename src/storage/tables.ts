@@ -221,6 +221,60 @@ export interface UsageRecordTable {
   created_at: string;
 }
 
+export type ScimDialectName = 'classic' | 'managed' | 'org';
+
+export interface ScimUserTable {
+  id: Generated<number>;
+  /** The SCIM `id` (a UUID). */
+  scim_id: string;
+  /** Tenant uniqueness is kept within: `enterprise:<id>` or `org:<id>`. */
+  scope: string;
+  dialect: ScimDialectName;
+  enterprise_id: number | null;
+  org_id: number | null;
+  /** The GitHub account the identity is linked to (the managed account, or the invited/linked user). */
+  user_id: number | null;
+  user_name: string;
+  user_name_lower: string;
+  external_id: string | null;
+  display_name: string | null;
+  active: Bool;
+  /** The stored SCIM resource (JSON), without id, meta and groups, which are derived. */
+  resource: string;
+  /** Incremented on every change; the ETag is `W/"<version>"`. */
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScimGroupTable {
+  /** Also the external group's integer `group_id` on the REST surface. */
+  id: Generated<number>;
+  scim_id: string;
+  scope: string;
+  dialect: ScimDialectName;
+  enterprise_id: number | null;
+  display_name: string;
+  display_name_lower: string;
+  external_id: string | null;
+  /** The stored SCIM resource (JSON) without members, id and meta. */
+  resource: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScimGroupMemberTable {
+  group_id: number;
+  scim_user_id: number;
+}
+
+export interface TeamExternalGroupTable {
+  team_id: number;
+  group_id: number;
+  created_at: string;
+}
+
 export interface Database {
   enterprises: EnterpriseTable;
   users: UserTable;
@@ -238,6 +292,10 @@ export interface Database {
   runner_labels: RunnerLabelTable;
   runner_tokens: RunnerTokenTable;
   usage_records: UsageRecordTable;
+  scim_users: ScimUserTable;
+  scim_groups: ScimGroupTable;
+  scim_group_members: ScimGroupMemberTable;
+  team_external_groups: TeamExternalGroupTable;
 }
 
 export type EnterpriseRow = Selectable<EnterpriseTable>;

@@ -6,12 +6,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { DialectName, Storage } from '../db.ts';
 import * as foundation from './0001-foundation.ts';
 import * as teams from './0004-teams.ts';
+import * as scim from './0005-scim.ts';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
 const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0001-foundation', foundation],
   ['0004-teams', teams],
+  ['0005-scim', scim],
 ];
 
 class BundledMigrationProvider implements MigrationProvider {
