@@ -11,7 +11,7 @@
  * (`config.sh --labels` splits on commas, so such a label could never be re-registered) or control characters; a runner
  * holds at most 100 custom labels, the most one `PUT` may set.
  */
-import { validationFailed, type ApiError } from '../../errors/api-error.ts';
+import { ApiError, validationFailed } from '../../errors/api-error.ts';
 import type { RunnerLabelRow } from '../../storage/tables.ts';
 import type { Db } from '../context.ts';
 
@@ -103,8 +103,6 @@ export async function insertLabels(
     await db
       .insertInto('runner_labels')
       .values(added.map((name) => ({ runner_id: runnerId, name, name_lower: name.toLowerCase(), type })))
-      // A concurrent request that added the same label first wins; this one is then a no-op for it, not an error.
-      .onConflict((oc) => oc.columns(['runner_id', 'name_lower']).doNothing())
       .execute();
   }
   return added;
