@@ -28,7 +28,6 @@ const LABELS = `${RUNNER}/labels`;
 const LABEL = `${LABELS}/{name}`;
 
 /** Error bodies: 404 and 422 as the label operations document them; 401/403 against a ghec `basic-error`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function assertError(res: ApiResponse<any>, status: 401 | 403 | 404 | 409 | 422): void {
   assert.equal(res.status, status, res.text);
   if (status === 422) assertSchema('ghec', 'POST', LABELS, 422, res.body);
@@ -452,7 +451,6 @@ describe(`enterprise self-hosted runners (${storageKind})`, () => {
       const enterprise = ent.enterprise.slug;
       // @octokit/plugin-enterprise-cloud mounts its methods at `octokit.enterpriseAdmin` (not under `rest`).
       // Its typings are loose, so the methods are typed here as what they are: request functions.
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       type Method = (params: Record<string, unknown>) => Promise<{ status: number; data: any }>;
       const admin = octokit.enterpriseAdmin as Record<string, Method>;
 

@@ -11,7 +11,7 @@
  * (`config.sh --labels` splits on commas, so such a label could never be re-registered) or control characters; a runner
  * holds at most 100 custom labels, the most one `PUT` may set.
  */
-import { ApiError, validationFailed } from '../../errors/api-error.ts';
+import { validationFailed, type ApiError } from '../../errors/api-error.ts';
 import type { RunnerLabelRow } from '../../storage/tables.ts';
 import type { Db } from '../context.ts';
 
@@ -64,7 +64,6 @@ export function normalizeCustomLabels(names: readonly string[]): string[] {
     if (name === '') problems.push('Label names cannot be blank.');
     else if (name.length > MAX_LABEL_LENGTH) problems.push(`Label "${name.slice(0, 40)}…" is too long (maximum is ${MAX_LABEL_LENGTH} characters).`);
     else if (name.includes(',')) problems.push(`Label "${name}" cannot contain a comma.`);
-    // eslint-disable-next-line no-control-regex
     else if (/[\u0000-\u001f\u007f]/.test(name)) problems.push(`Label "${name}" cannot contain control characters.`);
     else if (!seen.has(name.toLowerCase())) {
       seen.add(name.toLowerCase());
@@ -103,6 +102,8 @@ export async function insertLabels(
     await db
       .insertInto('runner_labels')
       .values(added.map((name) => ({ runner_id: runnerId, name, name_lower: name.toLowerCase(), type })))
+      // A concurrent request that added the same label first wins; this one is then a no-op for it, not an error.
+      .onConflict((oc) => oc.columns(['runner_id', 'name_lower']).doNothing())
       .execute();
   }
   return added;

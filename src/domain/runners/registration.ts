@@ -91,7 +91,24 @@ export async function createRegistrationToken(
   return { token, expires_at: expiresAt };
 }
 
-/** The enterprise an unexpired token of `kind` belongs to; `tier` says whether it is a RemoteAuth token or a tenant credential. */
+/**
+ * An unexpired token's enterprise and kind; `tier` says whether a RemoteAuth token or a tenant credential is expected,
+ * and a token of the other tier is not accepted.
+ */
+async function lookupToken(
+  ctx: DomainContext,
+  db: Db,
+  token: string,
+  tier: 'token' | 'tenant',
+): Promise<{ enterprise: EnterpriseRow; kind: RunnerTokenKind } | undefined> {
+  if (token === '' || token.startsWith(TENANT_CREDENTIAL_PREFIX) !== (tier === 'tenant')) return undefined;
+  const row = await db.selectFrom('runner_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  if (row === undefined || Date.parse(row.expires_at) <= ctx.clock.now().getTime()) return undefined;
+  const enterprise = await db.selectFrom('enterprises').selectAll().where('id', '=', row.enterprise_id).executeTakeFirst();
+  return enterprise === undefined ? undefined : { enterprise, kind: row.kind };
+}
+
+/** The enterprise an unexpired token of `kind` (and of the expected tier) belongs to. */
 async function enterpriseForToken(
   ctx: DomainContext,
   db: Db,
@@ -99,11 +116,8 @@ async function enterpriseForToken(
   kind: RunnerTokenKind,
   tier: 'token' | 'tenant',
 ): Promise<EnterpriseRow | undefined> {
-  if (token === '' || token.startsWith(TENANT_CREDENTIAL_PREFIX) !== (tier === 'tenant')) return undefined;
-  const row = await db.selectFrom('runner_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
-  if (row === undefined || row.kind !== kind) return undefined;
-  if (Date.parse(row.expires_at) <= ctx.clock.now().getTime()) return undefined;
-  return db.selectFrom('enterprises').selectAll().where('id', '=', row.enterprise_id).executeTakeFirst();
+  const found = await lookupToken(ctx, db, token, tier);
+  return found?.kind === kind ? found.enterprise : undefined;
 }
 
 /** The enterprise slug a `config.sh --url` names: a two-segment path `enterprises/<slug>` (runner-src). */
@@ -116,7 +130,11 @@ export function enterpriseSlugFromConfigUrl(url: string): string | undefined {
   }
   const segments = parsed.pathname.split('/').filter((s) => s !== '');
   if (segments.length !== 2 || segments[0]?.toLowerCase() !== 'enterprises') return undefined;
-  return decodeURIComponent(segments[1] ?? '');
+  try {
+    return decodeURIComponent(segments[1] ?? '');
+  } catch {
+    return undefined; // malformed percent-encoding names no enterprise
+  }
 }
 
 export interface TenantCredential {
@@ -156,12 +174,7 @@ export async function authenticateTenantCredential(
   ctx: DomainContext,
   token: string,
 ): Promise<{ enterprise: EnterpriseRow; kind: RunnerTokenKind } | undefined> {
-  if (!token.startsWith(TENANT_CREDENTIAL_PREFIX)) return undefined;
-  for (const kind of ['registration', 'remove'] as const) {
-    const enterprise = await enterpriseForToken(ctx, ctx.db, token, kind, 'tenant');
-    if (enterprise !== undefined) return { enterprise, kind };
-  }
-  return undefined;
+  return lookupToken(ctx, ctx.db, token, 'tenant');
 }
 
 export interface RegisterRunnerInput {

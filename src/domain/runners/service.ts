@@ -29,7 +29,6 @@ export function validateRunnerName(raw: string): string {
   if (name.length > MAX_RUNNER_NAME_LENGTH) {
     throw validationFailed([`Runner name is too long (maximum is ${MAX_RUNNER_NAME_LENGTH} characters).`]);
   }
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw validationFailed(['Runner name cannot contain control characters.']);
   return name;
 }
