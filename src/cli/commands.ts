@@ -138,7 +138,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
         }
         const progress = progressReporter(size);
         try {
-          const result = await importUsageCsv(ctx, flags.enterprise, fs.createReadStream(file), progress.update);
+          const result = await importUsageCsv(ctx, flags.enterprise, fs.createReadStream(file), (rows, bytes) => progress.update(rows, bytes));
           progress.stop();
           process.stdout.write(`imported ${result.imported} usage records\n`);
         } catch (error) {
