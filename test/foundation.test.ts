@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hasValidChecksum } from '../src/auth/tokens.ts';
 import { findUserByLogin } from '../src/domain/accounts/accounts.ts';
-import { startTestApp, storageKind, userWithToken, type TestApp } from './helpers/app.ts';
+import { postgresUrl, startTestApp, storageKind, userWithToken, type TestApp } from './helpers/app.ts';
 import { assertSchema } from './helpers/openapi.ts';
 
 describe(`foundation (${storageKind})`, () => {
@@ -17,6 +17,16 @@ describe(`foundation (${storageKind})`, () => {
     ({ token: adminToken } = await userWithToken(t.ctx, ['site_admin', 'admin:enterprise'], { siteAdmin: true }));
   });
   after(() => t.close());
+
+  it(
+    'runs the suite on PostgreSQL',
+    { skip: postgresUrl === undefined ? 'DATABASE_URL is not a postgres:// URL, so this run uses SQLite only; set DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run every test on PostgreSQL' : false },
+    async () => {
+      assert.equal(t.ctx.dialect, 'postgres');
+      const row = await t.ctx.db.selectFrom('enterprises').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(row.n), 0);
+    },
+  );
 
   it('mints classic-format tokens with a valid checksum', () => {
     assert.match(adminToken, /^ghp_[A-Za-z0-9]{36}$/);
