@@ -110,7 +110,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .option('--ephemeral', 'the runner takes one job, then is removed')
     .action((flags: StorageFlags & { enterprise: string; token: string; name: string; labels?: string; os: 'linux' | 'macos' | 'windows'; arch: string; runnerGroup?: string; ephemeral?: boolean }) =>
       withContext(flags, async (ctx) => {
-        const { runner: registered } = await registerRunnerWithToken(ctx, {
+        const { runner: registered, credential } = await registerRunnerWithToken(ctx, {
           enterpriseSlug: flags.enterprise,
           token: flags.token,
           name: flags.name,
@@ -121,6 +121,9 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
           ephemeral: flags.ephemeral,
         });
         process.stdout.write(`${registered.id}\n`);
+        // The id alone goes to stdout for scripts; the credential the runner side needs for heartbeats and job reports
+        // (POST /_services/runner/heartbeat) is shown once, on stderr.
+        process.stderr.write(`runner credential (shown once): ${credential}\n`);
       }),
     );
 
