@@ -33,7 +33,8 @@ import {
   readOnlyLabels,
 } from './labels.ts';
 import type { WireRunner } from './read-model.ts';
-import { defaultGroup, groupByName, insertRunner, loadWireRunner } from './repository.ts';
+import { findDefaultGroup, findGroupByName } from '../runner-groups/repository.ts';
+import { insertRunner, loadWireRunner } from './repository.ts';
 import { runnerAuditData, validateRunnerName } from './service.ts';
 
 export type RunnerTokenKind = 'registration' | 'remove';
@@ -223,9 +224,10 @@ export async function registerRunner(
 
   const runnerId = await ctx.db.transaction().execute(async (trx) => {
     let group: RunnerGroupRow | undefined;
-    if (input.runnerGroup === undefined || input.runnerGroup.trim() === '') group = await defaultGroup(trx, enterprise.id);
+    if (input.runnerGroup === undefined || input.runnerGroup.trim() === '') group = await findDefaultGroup(trx, enterprise.id);
     else {
-      group = await groupByName(trx, enterprise.id, input.runnerGroup);
+      // `config.sh --runnergroup` names are case-insensitive (github-semantics.md §1.1).
+      group = await findGroupByName(trx, enterprise.id, input.runnerGroup.trim().toLowerCase());
       if (group === undefined) {
         throw new ApiError(404, `Could not find any self-hosted runner group named "${input.runnerGroup.trim()}".`, { code: 'runner_group_not_found' });
       }

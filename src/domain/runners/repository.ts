@@ -1,6 +1,5 @@
 /**
- * SQL for the runner area that the read model does not cover: runner groups as runners see them (default group,
- * lookups by public number or name), inserting and deleting runner rows, credentials.
+ * SQL for the runner area that the read model does not cover: inserting and deleting runner rows, credentials.
  */
 import { ApiError } from '../../errors/api-error.ts';
 import { isUniqueViolation } from '../../storage/db.ts';
@@ -8,31 +7,6 @@ import type { RunnerGroupRow, RunnerRow } from '../../storage/tables.ts';
 import type { Db } from '../context.ts';
 import { findRunner, labelsByRunner, toWireRunner, type WireRunner } from './read-model.ts';
 import type { DomainContext } from '../context.ts';
-
-/** The enterprise's default group (`is_default = 1`); every enterprise has one (github-semantics.md §1.1). */
-export async function defaultGroup(db: Db, enterpriseId: number): Promise<RunnerGroupRow> {
-  return db
-    .selectFrom('runner_groups')
-    .selectAll()
-    .where('enterprise_id', '=', enterpriseId)
-    .where('is_default', '=', 1)
-    .executeTakeFirstOrThrow();
-}
-
-/** A group by the number clients see as its id (`runner_group_id` on the wire). */
-export async function groupByNumber(db: Db, enterpriseId: number, number: number): Promise<RunnerGroupRow | undefined> {
-  return db.selectFrom('runner_groups').selectAll().where('enterprise_id', '=', enterpriseId).where('number', '=', number).executeTakeFirst();
-}
-
-/** A group by name, case-insensitively, as `config.sh --runnergroup` looks it up (github-semantics.md §1.1). */
-export async function groupByName(db: Db, enterpriseId: number, name: string): Promise<RunnerGroupRow | undefined> {
-  return db
-    .selectFrom('runner_groups')
-    .selectAll()
-    .where('enterprise_id', '=', enterpriseId)
-    .where('name_lower', '=', name.trim().toLowerCase())
-    .executeTakeFirst();
-}
 
 /** A runner row by the SHA-256 of its credential. */
 export async function runnerByCredentialHash(db: Db, credentialHash: string): Promise<RunnerRow | undefined> {

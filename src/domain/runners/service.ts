@@ -17,7 +17,8 @@ import {
   readOnlyLabels,
 } from './labels.ts';
 import { findRunner, runnerStatus, type RunnerWithGroup, type WireRunner, type WireRunnerLabel } from './read-model.ts';
-import { deleteRunnerRow, groupByNumber, insertRunner, loadWireRunner } from './repository.ts';
+import { findGroup } from '../runner-groups/repository.ts';
+import { deleteRunnerRow, insertRunner, loadWireRunner } from './repository.ts';
 
 /** Runner names: 1–64 characters (GitHub rejects longer names; actions/runner#1710), no control characters. */
 const MAX_RUNNER_NAME_LENGTH = 64;
@@ -247,7 +248,7 @@ export async function generateJitConfig(
   const credential = generateRunnerCredential();
   const now = ctx.clock.now().toISOString();
   return ctx.db.transaction().execute(async (trx) => {
-    const group: RunnerGroupRow | undefined = await groupByNumber(trx, enterprise.id, input.runnerGroupId);
+    const group: RunnerGroupRow | undefined = await findGroup(trx, enterprise.id, input.runnerGroupId);
     if (group === undefined) throw notFound();
     const row = await insertRunner(trx, {
       enterpriseId: enterprise.id,
