@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDefinitionBuilder, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/config.ts';
 import type { Database } from './tables.ts';
@@ -36,8 +36,37 @@ export function openStorage(config: StorageConfig, options: { poolSize?: number 
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Distinct SQL texts kept prepared; the app issues a few hundred, `in (?, ?, …)` lists of varying length add more. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver calls `prepare` for every query, and preparing (SQLite parsing and planning the text) was
+ * the largest single cost of a simple authenticated GET (bench/README.md). Statements are reusable, so keep one per
+ * SQL text (least recently used dropped first). A statement still being iterated by a Kysely `stream()` is `busy`;
+ * a query with the same text meanwhile gets a fresh one.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      const cached = cache.get(text);
+      if (cached !== undefined) {
+        if (cached.busy) return database.prepare(text);
+        cache.delete(text);
+        cache.set(text, cached);
+        return cached;
+      }
+      const statement = database.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      return statement;
+    },
+  };
 }
 
 /** Column type for an auto-generated integer primary key. */
