@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { acceptedScopesFor } from '../auth/scopes.ts';
-import { enterpriseRoleOf, findEnterprise, findOrganization, orgRoleOf, type AuthenticatedToken } from '../domain/accounts/accounts.ts';
+import { enterpriseRoleOf, findEnterpriseWithRole, findOrganization, orgRoleOf, type AuthenticatedToken } from '../domain/accounts/accounts.ts';
 import { ApiError, notFound, requiresAuthentication } from '../errors/api-error.ts';
 import type { Db } from '../domain/context.ts';
 import type { EnterpriseRole, EnterpriseRow, OrganizationRow, OrgRole } from '../storage/tables.ts';
@@ -26,14 +26,28 @@ export function actorOf(request: FastifyRequest): { id: number; login: string; s
  */
 export function requireScopes(request: FastifyRequest, reply: FastifyReply, required: readonly string[]): void {
   const principal = principalOf(request);
-  const accepted = acceptedScopesFor(required);
-  reply.header('x-accepted-oauth-scopes', accepted.join(', '));
+  const accepted = acceptedScopesHeader(required);
+  reply.header('x-accepted-oauth-scopes', accepted);
   if (!required.some((scope) => principal.scopes.has(scope))) {
     throw new ApiError(403, 'Resource not accessible by personal access token', {
       code: 'insufficient_scope',
-      headers: { 'x-accepted-oauth-scopes': accepted.join(', ') },
+      headers: { 'x-accepted-oauth-scopes': accepted },
     });
   }
+}
+
+/** Routes require a handful of fixed scope lists; the header for each is computed once, not on every request. */
+const acceptedHeaders = new Map<string, string>();
+
+function acceptedScopesHeader(required: readonly string[]): string {
+  const key = required.join(',');
+  let header = acceptedHeaders.get(key);
+  if (header === undefined) {
+    header = acceptedScopesFor(required).join(', ');
+    if (acceptedHeaders.size >= 1_000) acceptedHeaders.clear();
+    acceptedHeaders.set(key, header);
+  }
+  return header;
 }
 
 export interface EnterpriseAccess {
@@ -51,14 +65,12 @@ export async function enterpriseFor(
   access: EnterpriseAccess,
 ): Promise<EnterpriseRow> {
   const principal = principalOf(request);
-  const enterprise = await findEnterprise(db, slug);
-  if (enterprise === undefined) throw notFound();
-  if (principal.user.site_admin !== 1) {
-    const role = await enterpriseRoleOf(db, enterprise.id, principal.user.id);
-    if (role === undefined || !access.roles.includes(role)) throw notFound();
-  }
+  // One query for the enterprise and the caller's role in it (this runs on every enterprise-scoped request).
+  const found = await findEnterpriseWithRole(db, slug, principal.user.id);
+  if (found === undefined) throw notFound();
+  if (principal.user.site_admin !== 1 && (found.role === undefined || !access.roles.includes(found.role))) throw notFound();
   requireScopes(request, reply, access.scopes);
-  return enterprise;
+  return found.enterprise;
 }
 
 export interface OrgAccess {

@@ -7,6 +7,7 @@ import { validationFailed } from '../../errors/api-error.ts';
 import { generatePersonalAccessToken, hashToken } from '../../auth/tokens.ts';
 import { expandScopes, parseScopes } from '../../auth/scopes.ts';
 import { isUniqueViolation } from '../../storage/db.ts';
+import { precompiled } from '../../storage/precompiled.ts';
 import type {
   EnterpriseRole,
   EnterpriseRow,
@@ -174,14 +175,52 @@ export async function setEnterpriseRole(
   await recordAudit(db, ctx.clock, { action, enterpriseId: enterprise.id, actor, user, data: { business: enterprise.slug, role } });
 }
 
+// Every request naming an enterprise runs these; precompiled (src/storage/precompiled.ts) to skip query building.
+const enterpriseById = precompiled((db, p: { id: number }) => db.selectFrom('enterprises').selectAll().where('id', '=', p.id));
+const enterpriseBySlug = precompiled((db, p: { slug: string }) => db.selectFrom('enterprises').selectAll().where('slug_lower', '=', p.slug));
+
 /** Looks an enterprise up by slug (case-insensitive) or numeric id, as GitHub's `{enterprise}` parameter allows. */
 export async function findEnterprise(db: Db, slugOrId: string): Promise<EnterpriseRow | undefined> {
-  const query = db.selectFrom('enterprises').selectAll();
   if (/^\d+$/.test(slugOrId)) {
-    const byId = await query.where('id', '=', Number(slugOrId)).executeTakeFirst();
+    const [byId] = await enterpriseById(db, { id: Number(slugOrId) });
     if (byId !== undefined) return byId;
   }
-  return query.where('slug_lower', '=', slugOrId.toLowerCase()).executeTakeFirst();
+  const [bySlug] = await enterpriseBySlug(db, { slug: slugOrId.toLowerCase() });
+  return bySlug;
+}
+
+const enterpriseWithRoleById = precompiled((db, p: { id: number; userId: number }) =>
+  db
+    .selectFrom('enterprises as e')
+    .leftJoin('enterprise_members as m', (join) => join.onRef('m.enterprise_id', '=', 'e.id').on('m.user_id', '=', p.userId))
+    .selectAll('e')
+    .select('m.role as caller_role')
+    .where('e.id', '=', p.id),
+);
+const enterpriseWithRoleBySlug = precompiled((db, p: { slug: string; userId: number }) =>
+  db
+    .selectFrom('enterprises as e')
+    .leftJoin('enterprise_members as m', (join) => join.onRef('m.enterprise_id', '=', 'e.id').on('m.user_id', '=', p.userId))
+    .selectAll('e')
+    .select('m.role as caller_role')
+    .where('e.slug_lower', '=', p.slug),
+);
+
+/**
+ * `findEnterprise` and `enterpriseRoleOf` in one query: the enterprise named by `{enterprise}` (slug or numeric id, as
+ * `findEnterprise` resolves it) and the user's role in it, if any. Every enterprise-scoped request does this first.
+ */
+export async function findEnterpriseWithRole(
+  db: Db,
+  slugOrId: string,
+  userId: number,
+): Promise<{ enterprise: EnterpriseRow; role: EnterpriseRole | undefined } | undefined> {
+  let row: (EnterpriseRow & { caller_role: EnterpriseRole | null }) | undefined;
+  if (/^\d+$/.test(slugOrId)) [row] = await enterpriseWithRoleById(db, { id: Number(slugOrId), userId });
+  row ??= (await enterpriseWithRoleBySlug(db, { slug: slugOrId.toLowerCase(), userId }))[0];
+  if (row === undefined) return undefined;
+  const { caller_role, ...enterprise } = row;
+  return { enterprise, role: caller_role ?? undefined };
 }
 
 export async function requireEnterprise(db: Db, slug: string): Promise<EnterpriseRow> {
@@ -192,13 +231,12 @@ export async function requireEnterprise(db: Db, slug: string): Promise<Enterpris
   return enterprise;
 }
 
+const enterpriseRole = precompiled((db, p: { enterpriseId: number; userId: number }) =>
+  db.selectFrom('enterprise_members').select('role').where('enterprise_id', '=', p.enterpriseId).where('user_id', '=', p.userId),
+);
+
 export async function enterpriseRoleOf(db: Db, enterpriseId: number, userId: number): Promise<EnterpriseRole | undefined> {
-  const row = await db
-    .selectFrom('enterprise_members')
-    .select('role')
-    .where('enterprise_id', '=', enterpriseId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const [row] = await enterpriseRole(db, { enterpriseId, userId });
   return row?.role;
 }
 
@@ -310,15 +348,19 @@ export interface AuthenticatedToken {
   scopes: Set<string>;
 }
 
-/** Resolves a presented token to its user; undefined for unknown or expired tokens and suspended users. */
-export async function authenticateToken(ctx: DomainContext, token: string): Promise<AuthenticatedToken | undefined> {
-  const row = await ctx.db
+// Runs on every authenticated request: precompiled (src/storage/precompiled.ts) to skip query building.
+const tokenWithUser = precompiled((db, p: { tokenHash: string }) =>
+  db
     .selectFrom('access_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .selectAll('u')
     .select(['t.id as token_id', 't.scopes as token_scopes', 't.expires_at as token_expires_at', 't.last_used_at as token_last_used_at'])
-    .where('t.token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+    .where('t.token_hash', '=', p.tokenHash),
+);
+
+/** Resolves a presented token to its user; undefined for unknown or expired tokens and suspended users. */
+export async function authenticateToken(ctx: DomainContext, token: string): Promise<AuthenticatedToken | undefined> {
+  const [row] = await tokenWithUser(ctx.db, { tokenHash: hashToken(token) });
   if (row === undefined) return undefined;
   const now = ctx.clock.now();
   if (row.token_expires_at !== null && Date.parse(row.token_expires_at) <= now.getTime()) return undefined;
@@ -328,8 +370,22 @@ export async function authenticateToken(ctx: DomainContext, token: string): Prom
     await ctx.db.updateTable('access_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.token_id).execute();
   }
   const { token_id, token_scopes, token_expires_at: _e, token_last_used_at: _l, ...user } = row;
-  const granted = token_scopes.split(/[\s,]+/).filter((s) => s !== '');
-  return { user, tokenId: token_id, grantedScopes: granted.join(', '), scopes: expandScopes(granted) };
+  const parsed = parsedScopes(token_scopes);
+  return { user, tokenId: token_id, grantedScopes: parsed.granted, scopes: new Set(parsed.expanded) };
+}
+
+/** Scope lists as stored on tokens are few and immutable: parse and expand each once, not on every request. */
+const scopeCache = new Map<string, { granted: string; expanded: readonly string[] }>();
+
+function parsedScopes(stored: string): { granted: string; expanded: readonly string[] } {
+  let parsed = scopeCache.get(stored);
+  if (parsed === undefined) {
+    const granted = stored.split(/[\s,]+/).filter((s) => s !== '');
+    parsed = { granted: granted.join(', '), expanded: [...expandScopes(granted)] };
+    if (scopeCache.size >= 1_000) scopeCache.clear();
+    scopeCache.set(stored, parsed);
+  }
+  return parsed;
 }
 
 /** Counts enterprises; `serve` creates the demo only in an empty store. */
