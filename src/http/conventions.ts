@@ -113,9 +113,12 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
     }
     reply.header('x-github-api-version-selected', version ?? DEFAULT_API_VERSION);
 
-    const config = request.routeOptions.config;
-    let rateKey = `ip:${request.ip}`;
-    if (config.auth !== false && request.routeOptions.url !== undefined) {
+    // `routeOptions` builds a fresh object on each read, and `ip` walks X-Forwarded-For (trustProxy): read each once,
+    // and the address only when it is the rate-limit key.
+    const routeOptions = request.routeOptions;
+    const config = routeOptions.config;
+    let rateKey: string | undefined;
+    if (config.auth !== false && routeOptions.url !== undefined) {
       const token = parseAuthorization(request.headers.authorization);
       if (token === undefined) throw requiresAuthentication();
       const principal = token === '' ? undefined : await authenticateToken(ctx, token);
@@ -124,7 +127,7 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
       rateKey = `token:${principal.tokenId}`;
       reply.header('x-oauth-scopes', principal.grantedScopes);
     }
-    const state = ctx.rateLimiter.hit(rateKey, ctx.clock.now().getTime());
+    const state = ctx.rateLimiter.hit(rateKey ?? `ip:${request.ip}`, ctx.clock.now().getTime());
     reply.header('x-ratelimit-limit', state.limit);
     reply.header('x-ratelimit-remaining', state.remaining);
     reply.header('x-ratelimit-used', state.used);
