@@ -12,6 +12,7 @@ import './http/types.ts';
 import { adminRoutes } from './rest/admin/routes.ts';
 import { auditLogRoutes } from './rest/audit-log/routes.ts';
 import { billingRoutes } from './rest/billing/routes.ts';
+import { externalGroupsRoutes } from './rest/external-groups/routes.ts';
 import { orgsRoutes } from './rest/orgs/routes.ts';
 import { runnerGroupRoutes } from './rest/runner-groups/routes.ts';
 import { teamsRoutes } from './rest/teams/routes.ts';
@@ -21,7 +22,7 @@ import { openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
 /** Every route family, each registered at the root (api.github.com style) and under `/api/v3` (GHES style). */
-const ROUTE_FAMILIES: ReadonlyArray<(app: FastifyInstance) => void> = [adminRoutes, auditLogRoutes, billingRoutes, runnerGroupRoutes, orgsRoutes, teamsRoutes, runnersRoutes, runnerSideRoutes];
+const ROUTE_FAMILIES: ReadonlyArray<(app: FastifyInstance) => void> = [adminRoutes, auditLogRoutes, billingRoutes, runnerGroupRoutes, orgsRoutes, teamsRoutes, runnersRoutes, runnerSideRoutes, externalGroupsRoutes];
 
 export interface BuildAppOptions {
   config: Config;

@@ -2,24 +2,90 @@
  * Keeping teams in step with the external groups SCIM provisions (github-semantics.md §3.7, §4). The managed SCIM
  * dialect calls these inside the transaction of every group or user change, so a linked team never disagrees with its
  * group. Ids are GitHub account ids (`users.id`) and external group ids (`scim_groups.id`).
+ *
+ * What GitHub documents (docs: managing-team-memberships-with-identity-provider-groups, deprovisioning-and-reinstating-users):
+ * - a user joining a linked team in an organization they are not a member of is added to the organization
+ *   (`org.add_member` + `team.add_member`);
+ * - removal from the group removes the user from the team (`team.remove_member`), and from the organization when that
+ *   was how they joined it and nothing else keeps them there (`org.remove_member`); deleting a group does the same for
+ *   every linked team;
+ * - suspended users are hidden from all groups and leave the mapped teams; reactivation puts them back;
+ * - the audit actor is the account SCIM acts as (the setup user), passed here as `actor`.
+ * Every function only touches the rows of the users and teams concerned (set-based per linked team), and moves the
+ * group's `updated_at`, which the external-group REST shape reports.
  */
 import type { Actor, Db, DomainContext } from '../context.ts';
+import {
+  activeUserIds,
+  addToTeamViaGroup,
+  chunks,
+  removeFromTeamViaGroup,
+  selectGroupIdsOfUser,
+  selectLinkedTeams,
+  selectTeamsJoinedViaGroup,
+  selectTeamsLinkedToAny,
+  touchGroups,
+  userIds,
+} from './repository.ts';
+import { stampOf, unlinkTeamInTransaction } from './service.ts';
 
 export interface GroupMemberChange {
   addedUserIds: readonly number[];
   removedUserIds: readonly number[];
 }
 
-/** Members were added to or removed from an external group. */
-export async function syncGroupMembers(_db: Db, _ctx: DomainContext, _groupId: number, _change: GroupMemberChange, _actor: Actor | null): Promise<void> {
-  // Implemented by the external-groups work (team sync); until then nothing is linked, so there is nothing to sync.
+/**
+ * Members were added to or removed from an external group. Every team linked to the group follows: removed users
+ * leave it (and the organization, when they joined it only through linked teams and keep none), added users who are
+ * active join it (and the organization). Works for one member (an Entra PATCH) or thousands (an Okta PUT), in chunks.
+ */
+export async function syncGroupMembers(db: Db, ctx: DomainContext, groupId: number, change: GroupMemberChange, actor: Actor | null): Promise<void> {
+  const removed = [...new Set(change.removedUserIds)];
+  const removedSet = new Set(removed);
+  const added = [...new Set(change.addedUserIds)].filter((id) => !removedSet.has(id));
+  if (removed.length === 0 && added.length === 0) return;
+  const stamp = stampOf(ctx, actor);
+  const teams = await selectLinkedTeams(db, groupId);
+  for (const team of teams) {
+    for (const ids of chunks(removed)) await removeFromTeamViaGroup(db, team, userIds(ids), stamp, groupId);
+    for (const ids of chunks(added)) await addToTeamViaGroup(db, team, activeUserIds(ids), stamp, groupId);
+  }
+  await touchGroups(db, [groupId], stamp.atIso);
 }
 
-/** An external group is about to be deleted (call before deleting its rows). */
-export async function syncGroupDeleted(_db: Db, _ctx: DomainContext, _groupId: number, _actor: Actor | null): Promise<void> {}
+/**
+ * An external group is about to be deleted (call before deleting its rows): every linked team is unlinked as
+ * `DELETE …/external-groups` would (members leave the team, and the organization when they joined only that way).
+ */
+export async function syncGroupDeleted(db: Db, ctx: DomainContext, groupId: number, actor: Actor | null): Promise<void> {
+  for (const team of await selectLinkedTeams(db, groupId)) {
+    await unlinkTeamInTransaction(db, ctx, team, actor, 'group_deleted');
+  }
+}
 
-/** An external group's name or other attributes changed. */
-export async function syncGroupUpdated(_db: Db, _ctx: DomainContext, _groupId: number, _actor: Actor | null): Promise<void> {}
+/** An external group's name or other attributes changed: its `updated_at` moves (membership is synced separately). */
+export async function syncGroupUpdated(db: Db, ctx: DomainContext, groupId: number, _actor: Actor | null): Promise<void> {
+  await touchGroups(db, [groupId], stampOf(ctx, null).atIso);
+}
 
-/** A managed account was suspended (`active: false` or DELETE) or restored (`active: true`). */
-export async function syncUserActiveChanged(_db: Db, _ctx: DomainContext, _userId: number, _active: boolean, _actor: Actor | null): Promise<void> {}
+/**
+ * A managed account was suspended (`active: false` or DELETE) or restored (`active: true`). Suspended: it leaves every
+ * team it is in through a group, and the organizations it joined only that way (manual memberships stay, as GitHub's
+ * "suspended members"). Restored: it joins every team linked to a group that holds it. The `active` argument is
+ * trusted, so the caller may call this before or after storing the new state.
+ */
+export async function syncUserActiveChanged(db: Db, ctx: DomainContext, userId: number, active: boolean, actor: Actor | null): Promise<void> {
+  const stamp = stampOf(ctx, actor);
+  const groups = await selectGroupIdsOfUser(db, userId);
+  const only = userIds([userId]);
+  if (active) {
+    for (const team of await selectTeamsLinkedToAny(db, groups)) {
+      if (team.groupId !== null) await addToTeamViaGroup(db, team, only, stamp, team.groupId);
+    }
+  } else {
+    for (const team of await selectTeamsJoinedViaGroup(db, userId)) {
+      await removeFromTeamViaGroup(db, team, only, stamp, team.groupId);
+    }
+  }
+  await touchGroups(db, groups, stamp.atIso);
+}

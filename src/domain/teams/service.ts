@@ -111,13 +111,15 @@ export async function findTeamPath(db: Db, orgId: number, teamId: number): Promi
 }
 
 /**
- * Guards every manual membership change. A team whose members come from a linked external group (EMU team sync)
- * answers 403, as GitHub documents for "add or update" and "remove team membership" ("Forbidden if team
- * synchronization is set up"). The external-groups code extends this check with its link table; today a membership
- * marked `via_external_group` is the signal.
+ * Guards every manual membership change. A team linked to an external group (EMU team sync, `team_external_groups`),
+ * or holding memberships marked `via_external_group`, answers 403, as GitHub documents for "add or update" and
+ * "remove team membership" ("Forbidden if team synchronization is set up"): once connected, "your IdP administrator
+ * must make team membership changes through the identity provider" (docs: managing-team-memberships-with-identity-
+ * provider-groups). A linked team whose group is empty is still managed by it.
  */
 export async function assertTeamMembershipManual(db: Db, teamId: number): Promise<void> {
-  if (await hasExternalGroupMembers(db, teamId)) {
+  const linked = await db.selectFrom('team_external_groups').select('team_id').where('team_id', '=', teamId).executeTakeFirst();
+  if (linked !== undefined || (await hasExternalGroupMembers(db, teamId))) {
     throw new ApiError(403, 'This team is managed by an external group: change its membership through your identity provider.', {
       code: 'team_externally_managed',
     });

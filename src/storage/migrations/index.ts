@@ -7,6 +7,7 @@ import type { DialectName, Storage } from '../db.ts';
 import * as foundation from './0001-foundation.ts';
 import * as teams from './0004-teams.ts';
 import * as scim from './0005-scim.ts';
+import * as externalGroups from './0006-external-groups.ts';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -14,6 +15,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0001-foundation', foundation],
   ['0004-teams', teams],
   ['0005-scim', scim],
+  ['0006-external-groups', externalGroups],
 ];
 
 class BundledMigrationProvider implements MigrationProvider {
