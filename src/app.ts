@@ -16,13 +16,14 @@ import { externalGroupsRoutes } from './rest/external-groups/routes.ts';
 import { orgsRoutes } from './rest/orgs/routes.ts';
 import { runnerGroupRoutes } from './rest/runner-groups/routes.ts';
 import { teamsRoutes } from './rest/teams/routes.ts';
+import { scimRoutes } from './scim/routes.ts';
 import { runnerSideRoutes } from './rest/runner-side/routes.ts';
 import { runnersRoutes } from './rest/runners/routes.ts';
 import { openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
 /** Every route family, each registered at the root (api.github.com style) and under `/api/v3` (GHES style). */
-const ROUTE_FAMILIES: ReadonlyArray<(app: FastifyInstance) => void> = [adminRoutes, auditLogRoutes, billingRoutes, runnerGroupRoutes, orgsRoutes, teamsRoutes, runnersRoutes, runnerSideRoutes, externalGroupsRoutes];
+const ROUTE_FAMILIES: ReadonlyArray<(app: FastifyInstance) => void> = [adminRoutes, auditLogRoutes, billingRoutes, runnerGroupRoutes, orgsRoutes, teamsRoutes, runnersRoutes, runnerSideRoutes, externalGroupsRoutes, scimRoutes];
 
 export interface BuildAppOptions {
   config: Config;

@@ -8,6 +8,7 @@ import * as foundation from './0001-foundation.ts';
 import * as teams from './0004-teams.ts';
 import * as scim from './0005-scim.ts';
 import * as externalGroups from './0006-external-groups.ts';
+import * as scimValues from './0007-scim-values.ts';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0004-teams', teams],
   ['0005-scim', scim],
   ['0006-external-groups', externalGroups],
+  ['0007-scim-values', scimValues],
 ];
 
 class BundledMigrationProvider implements MigrationProvider {

@@ -1,0 +1,69 @@
+/**
+ * Stored identities and groups → SCIM resources on the wire (RFC 7643 §3, §4): `id`, derived `groups` / `members`,
+ * and `meta` (`resourceType`, `created`, `lastModified`, `location`, `version` = the weak ETag `W/"<version>"`).
+ * Then `attributes` / `excludedAttributes` projection, keeping what the dialect's response schema requires.
+ */
+import type { GroupView } from '../../domain/scim/groups.ts';
+import type { ScimTenant } from '../../domain/scim/types.ts';
+import type { UserView } from '../../domain/scim/users.ts';
+import { projectResource, type JsonObject, type Projection } from '../engine/index.ts';
+import type { ScimDialect, ScimResourceKind } from '../dialects/dialect.ts';
+
+/** The weak entity tag of a version (RFC 7644 §3.14). */
+export function etagOf(version: number): string {
+  return `W/"${version}"`;
+}
+
+function meta(resourceType: ScimResourceKind, location: string, created: string, lastModified: string, version: number): JsonObject {
+  return { resourceType, created, lastModified, location, version: etagOf(version) };
+}
+
+export function userLocation(tenant: ScimTenant, scimId: string): string {
+  return `${tenant.baseUrl}/Users/${scimId}`;
+}
+
+export function groupLocation(tenant: ScimTenant, scimId: string): string {
+  return `${tenant.baseUrl}/Groups/${scimId}`;
+}
+
+/** The full User: stored attributes, `id`, `groups` (when loaded and non-empty) and `meta`. */
+export function userResource(view: UserView, tenant: ScimTenant, dialect: ScimDialect): JsonObject {
+  const { user } = view;
+  const { schemas, ...rest } = user.resource;
+  const out: JsonObject = { schemas: schemas ?? [dialect.rules.userSchema.core.id], id: user.scimId, ...rest };
+  if (view.groups !== undefined && view.groups.length > 0) {
+    out.groups = view.groups.map((g) => ({ value: g.scimId, $ref: groupLocation(tenant, g.scimId), display: g.displayName }));
+  }
+  out.meta = meta('User', userLocation(tenant, user.scimId), user.created, user.lastModified, user.version);
+  return out;
+}
+
+/** The full Group: stored attributes, `id`, `members` (when loaded; `[]` for an empty group) and `meta`. */
+export function groupResource(view: GroupView, tenant: ScimTenant, dialect: ScimDialect): JsonObject {
+  const { group } = view;
+  const { schemas, ...rest } = group.resource;
+  const groupSchema = dialect.rules.groupSchema;
+  const out: JsonObject = { schemas: schemas ?? (groupSchema === undefined ? [] : [groupSchema.core.id]), id: group.scimId, ...rest };
+  if (view.members !== undefined) {
+    out.members = view.members.map((m) => ({ value: m.scimId, $ref: userLocation(tenant, m.scimId), display: m.display }));
+  }
+  out.meta = meta('Group', groupLocation(tenant, group.scimId), group.created, group.lastModified, group.version);
+  return out;
+}
+
+/**
+ * Applies `attributes` / `excludedAttributes` (RFC 7644 §3.9), then puts back what the dialect's response schema
+ * requires (`requiredInResponse`), an absent one as `[]` when it is multi-valued.
+ */
+export function project(resource: JsonObject, kind: ScimResourceKind, dialect: ScimDialect, projection: Projection): JsonObject {
+  const schema = kind === 'User' ? dialect.rules.userSchema : dialect.rules.groupSchema;
+  if (schema === undefined) return resource;
+  const projected = projectResource(resource, schema, projection);
+  for (const name of dialect.requiredInResponse[kind]) {
+    if (projected[name] !== undefined) continue;
+    const value = resource[name];
+    if (value !== undefined) projected[name] = value;
+    else if (name === 'emails' || name === 'members') projected[name] = [];
+  }
+  return projected;
+}

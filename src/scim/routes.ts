@@ -1,0 +1,246 @@
+/**
+ * The SCIM 2.0 HTTP surface (RFC 7644), one route tree per mount (`dialects/mounts.ts`), each request answered by
+ * the dialect its mount resolves. Routes only parse, resolve tenant and dialect (which authorizes), call the
+ * services in `src/domain/scim/` and map to the wire; errors go through the SCIM error handler installed on this
+ * encapsulated plugin.
+ *
+ * Per mount `M` (`/scim/v2`, `/scim/v2/enterprises/:enterprise`), at the root and under `/api/v3`:
+ * - `GET M/Users`, `POST M/Users/.search` (200 ListResponse), `POST M/Users` (201), `GET|PUT|PATCH M/Users/:id`
+ *   (200; GET 304 on `If-None-Match`), `DELETE M/Users/:id` (204);
+ * - the same for `Groups`, except PATCH, which answers 204 (or 200 when the request asks for a representation with
+ *   `attributes`/`excludedAttributes`; `ScimDialect.groupPatchResponse`);
+ * - `GET M/ServiceProviderConfig`, `M/ResourceTypes[/:name]`, `M/Schemas[/:id]`.
+ * Success bodies are `application/scim+json; charset=utf-8`; single resources carry `ETag: W/"<version>"`, and
+ * PUT, PATCH and DELETE honour `If-Match` (412). Requests may be `application/scim+json` or `application/json`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as groups from '../domain/scim/groups.ts';
+import * as users from '../domain/scim/users.ts';
+import { actorOf } from '../http/access.ts';
+import type { ScimTenant } from '../domain/scim/types.ts';
+import { ScimError, buildListResponse, isAttributeReturned, type JsonObject, type ResourceSchema } from './engine/index.ts';
+import type { ScimDialect, ScimResourceKind } from './dialects/dialect.ts';
+import { SCIM_MOUNTS, type ScimMount } from './dialects/mounts.ts';
+import { ifMatchOf, ifNoneMatchHits } from './http/conditional.ts';
+import { resourceType, resourceTypeList, schemaById, schemaList, serviceProviderConfig } from './http/discovery.ts';
+import { renderScimError, SCIM_CONTENT_TYPE } from './http/errors.ts';
+import { listRequestFromQuery, listRequestFromSearch, projectionFromQuery, type ListRequest } from './http/query.ts';
+import { etagOf, groupResource, project, userResource } from './http/representation.ts';
+
+const ROUTE_CONFIG = {
+  rateResource: 'scim',
+  surface: 'scim' as const,
+  docs: 'https://docs.github.com/enterprise-cloud@latest/rest/enterprise-admin/scim',
+};
+
+type Query = Record<string, unknown>;
+type IdParams = { id: string };
+
+function send(reply: FastifyReply, status: number, body: unknown, version?: number): FastifyReply {
+  if (version !== undefined) reply.header('etag', etagOf(version));
+  return reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
+}
+
+function schemaFor(dialect: ScimDialect, kind: ScimResourceKind): ResourceSchema {
+  const schema = kind === 'User' ? dialect.rules.userSchema : dialect.rules.groupSchema;
+  if (schema === undefined) throw ScimError.notFound(`This SCIM service has no ${kind}s`);
+  return schema;
+}
+
+/** Whether the request asks for a representation shaped by `attributes` / `excludedAttributes`. */
+function asksForRepresentation(query: Query): boolean {
+  return query.attributes !== undefined || query.excludedAttributes !== undefined;
+}
+
+function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap<FastifyRequest, ScimDialect>): void {
+  const ctx = app.gh;
+  const base = mount.prefix;
+  const config = { config: ROUTE_CONFIG };
+
+  const resolve = async (request: FastifyRequest, reply: FastifyReply): Promise<{ dialect: ScimDialect; tenant: ScimTenant }> => {
+    const resolved = await mount.resolve(ctx, request, reply);
+    dialects.set(request, resolved.dialect);
+    return resolved;
+  };
+
+  const writeOptions = (request: FastifyRequest, withRelations: boolean) => ({
+    strict: ctx.config.strictScim,
+    actor: actorOf(request),
+    ifMatch: ifMatchOf(request),
+    withRelations,
+  });
+
+  // ---- Discovery (RFC 7644 §4) -------------------------------------------------------------------------------
+
+  app.get(`${base}/ServiceProviderConfig`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    return send(reply, 200, serviceProviderConfig(dialect, tenant.baseUrl));
+  });
+
+  app.get(`${base}/ResourceTypes`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    return send(reply, 200, resourceTypeList(dialect, tenant.baseUrl));
+  });
+
+  app.get<{ Params: { name: string } }>(`${base}/ResourceTypes/:name`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const found = resourceType(dialect, tenant.baseUrl, request.params.name);
+    if (found === undefined) throw ScimError.notFound(`No resource type ${request.params.name}`);
+    return send(reply, 200, found);
+  });
+
+  app.get(`${base}/Schemas`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    return send(reply, 200, schemaList(dialect, tenant.baseUrl));
+  });
+
+  app.get<{ Params: { id: string } }>(`${base}/Schemas/:id`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const found = schemaById(dialect, tenant.baseUrl, request.params.id);
+    if (found === undefined) throw ScimError.notFound(`No schema ${request.params.id}`);
+    return send(reply, 200, found);
+  });
+
+  // ---- Users (RFC 7644 §3.3–§3.6) ----------------------------------------------------------------------------
+
+  const listUsers = async (reply: FastifyReply, dialect: ScimDialect, tenant: ScimTenant, list: ListRequest): Promise<FastifyReply> => {
+    const schema = schemaFor(dialect, 'User');
+    const withRelations = isAttributeReturned(schema, list.projection, 'groups');
+    const { total, users: views } = await users.listUsers(ctx, dialect.rules, tenant, {
+      filter: list.filter,
+      startIndex: list.params.startIndex,
+      count: list.params.count,
+      withRelations,
+    });
+    const resources = views.map((view) => project(userResource(view, tenant, dialect), 'User', dialect, list.projection));
+    return send(reply, 200, buildListResponse(resources, total, list.params.startIndex));
+  };
+
+  app.get<{ Querystring: Query }>(`${base}/Users`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    return listUsers(reply, dialect, tenant, listRequestFromQuery(request.query, schemaFor(dialect, 'User'), dialect));
+  });
+
+  app.post(`${base}/Users/.search`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    return listUsers(reply, dialect, tenant, listRequestFromSearch(request.body, schemaFor(dialect, 'User'), dialect, ctx.config.strictScim));
+  });
+
+  const userOut = (request: FastifyRequest<{ Querystring: Query }>, dialect: ScimDialect, tenant: ScimTenant, view: users.UserView): JsonObject =>
+    project(userResource(view, tenant, dialect), 'User', dialect, projectionFromQuery(request.query));
+
+  const userRelations = (request: FastifyRequest<{ Querystring: Query }>, dialect: ScimDialect): boolean =>
+    isAttributeReturned(schemaFor(dialect, 'User'), projectionFromQuery(request.query), 'groups');
+
+  app.post<{ Querystring: Query }>(`${base}/Users`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const view = await users.createUser(ctx, dialect.rules, tenant, request.body, writeOptions(request, userRelations(request, dialect)));
+    const body = userOut(request, dialect, tenant, view);
+    reply.header('location', `${tenant.baseUrl}/Users/${view.user.scimId}`);
+    return send(reply, 201, body, view.user.version);
+  });
+
+  app.get<{ Params: IdParams; Querystring: Query }>(`${base}/Users/:id`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const view = await users.getUser(ctx, tenant, request.params.id, userRelations(request, dialect));
+    if (ifNoneMatchHits(request, view.user.version)) return reply.code(304).header('etag', etagOf(view.user.version)).send();
+    return send(reply, 200, userOut(request, dialect, tenant, view), view.user.version);
+  });
+
+  app.put<{ Params: IdParams; Querystring: Query }>(`${base}/Users/:id`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const result = await users.replaceUser(ctx, dialect.rules, tenant, request.params.id, request.body, writeOptions(request, userRelations(request, dialect)));
+    return send(reply, 200, userOut(request, dialect, tenant, result), result.user.version);
+  });
+
+  app.patch<{ Params: IdParams; Querystring: Query }>(`${base}/Users/:id`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const result = await users.patchUser(ctx, dialect.rules, tenant, request.params.id, request.body, writeOptions(request, userRelations(request, dialect)));
+    return send(reply, 200, userOut(request, dialect, tenant, result), result.user.version);
+  });
+
+  app.delete<{ Params: IdParams }>(`${base}/Users/:id`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    await users.deleteUser(ctx, dialect.rules, tenant, request.params.id, { actor: actorOf(request), ifMatch: ifMatchOf(request) });
+    return reply.code(204).send();
+  });
+
+  // ---- Groups ------------------------------------------------------------------------------------------------
+
+  const listGroups = async (reply: FastifyReply, dialect: ScimDialect, tenant: ScimTenant, list: ListRequest): Promise<FastifyReply> => {
+    const schema = schemaFor(dialect, 'Group');
+    // Entra reads groups with `excludedAttributes=members`: then no member is loaded at all.
+    const withRelations = isAttributeReturned(schema, list.projection, 'members');
+    const { total, groups: views } = await groups.listGroups(ctx, dialect.rules, tenant, {
+      filter: list.filter,
+      startIndex: list.params.startIndex,
+      count: list.params.count,
+      withRelations,
+    });
+    const resources = views.map((view) => project(groupResource(view, tenant, dialect), 'Group', dialect, list.projection));
+    return send(reply, 200, buildListResponse(resources, total, list.params.startIndex));
+  };
+
+  app.get<{ Querystring: Query }>(`${base}/Groups`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    return listGroups(reply, dialect, tenant, listRequestFromQuery(request.query, schemaFor(dialect, 'Group'), dialect));
+  });
+
+  app.post(`${base}/Groups/.search`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    return listGroups(reply, dialect, tenant, listRequestFromSearch(request.body, schemaFor(dialect, 'Group'), dialect, ctx.config.strictScim));
+  });
+
+  const groupOut = (request: FastifyRequest<{ Querystring: Query }>, dialect: ScimDialect, tenant: ScimTenant, view: groups.GroupView): JsonObject =>
+    project(groupResource(view, tenant, dialect), 'Group', dialect, projectionFromQuery(request.query));
+
+  const groupRelations = (request: FastifyRequest<{ Querystring: Query }>, dialect: ScimDialect): boolean =>
+    isAttributeReturned(schemaFor(dialect, 'Group'), projectionFromQuery(request.query), 'members');
+
+  app.post<{ Querystring: Query }>(`${base}/Groups`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const view = await groups.createGroup(ctx, dialect.rules, tenant, request.body, writeOptions(request, groupRelations(request, dialect)));
+    reply.header('location', `${tenant.baseUrl}/Groups/${view.group.scimId}`);
+    return send(reply, 201, groupOut(request, dialect, tenant, view), view.group.version);
+  });
+
+  app.get<{ Params: IdParams; Querystring: Query }>(`${base}/Groups/:id`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    schemaFor(dialect, 'Group');
+    const view = await groups.getGroup(ctx, tenant, request.params.id, groupRelations(request, dialect));
+    if (ifNoneMatchHits(request, view.group.version)) return reply.code(304).header('etag', etagOf(view.group.version)).send();
+    return send(reply, 200, groupOut(request, dialect, tenant, view), view.group.version);
+  });
+
+  app.put<{ Params: IdParams; Querystring: Query }>(`${base}/Groups/:id`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const view = await groups.replaceGroup(ctx, dialect.rules, tenant, request.params.id, request.body, writeOptions(request, groupRelations(request, dialect)));
+    return send(reply, 200, groupOut(request, dialect, tenant, view), view.group.version);
+  });
+
+  app.patch<{ Params: IdParams; Querystring: Query }>(`${base}/Groups/:id`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const representation = dialect.groupPatchResponse === 'resource' || asksForRepresentation(request.query);
+    const view = await groups.patchGroup(ctx, dialect.rules, tenant, request.params.id, request.body, writeOptions(request, representation && groupRelations(request, dialect)));
+    if (!representation) return reply.code(204).header('etag', etagOf(view.group.version)).send();
+    return send(reply, 200, groupOut(request, dialect, tenant, view), view.group.version);
+  });
+
+  app.delete<{ Params: IdParams }>(`${base}/Groups/:id`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    await groups.deleteGroup(ctx, dialect.rules, tenant, request.params.id, { actor: actorOf(request), ifMatch: ifMatchOf(request) });
+    return reply.code(204).send();
+  });
+}
+
+/**
+ * The SCIM route family: an encapsulated plugin with its own error handler (SCIM bodies, `http/errors.ts`) holding
+ * every mount's routes.
+ */
+export function scimRoutes(app: FastifyInstance): void {
+  void app.register(async (scope) => {
+    const dialects = new WeakMap<FastifyRequest, ScimDialect>();
+    scope.setErrorHandler((error, request, reply) => renderScimError(error, request, reply, dialects.get(request)));
+    for (const mount of SCIM_MOUNTS) registerMount(scope, mount, dialects);
+  });
+}
