@@ -143,10 +143,24 @@ export async function selectActiveMembers(db: Db, groupId: number, limit: number
   return rows.map(({ scim_display_name, ...user }) => ({ user, scimDisplayName: scim_display_name }));
 }
 
-/** Moves a group's `updated_at` (the external-group shape's), after any change to it or to its visible members. */
+/**
+ * Moves the groups' `updated_at` (the external-group shape's) for a change to them or to their visible members. Done
+ * first in every hook: the row lock it takes on PostgreSQL orders the hook after a concurrent link or unlink of the
+ * same group (which locks it too, see `lockGroups`), so neither reads a team list the other is changing.
+ */
 export async function touchGroups(db: Db, groupIds: readonly number[], at: string): Promise<void> {
   if (groupIds.length === 0) return;
-  await db.updateTable('scim_groups').set({ updated_at: at }).where('id', 'in', [...new Set(groupIds)]).execute();
+  await db.updateTable('scim_groups').set({ updated_at: at }).where('id', 'in', [...new Set(groupIds)].sort((a, b) => a - b)).execute();
+}
+
+/**
+ * Locks group rows without changing them (a no-op update: a row lock on PostgreSQL, the write lock on SQLite), one
+ * at a time in id order so two linkers never wait on each other crosswise.
+ */
+export async function lockGroups(db: Db, groupIds: readonly number[]): Promise<void> {
+  for (const id of [...new Set(groupIds)].sort((a, b) => a - b)) {
+    await db.updateTable('scim_groups').set({ version: sql<number>`version` }).where('id', '=', id).execute();
+  }
 }
 
 /** Groups that hold one of the account's SCIM identities. */
@@ -283,14 +297,25 @@ function teamLabel(scope: TeamScope): string {
  * organization members members (`org_members.via_external_group = 1`, so they leave again with their last linked team).
  * Users already in the team or the organization are left as they are. Audits `org.add_member` and `team.add_member`.
  */
-export async function addToTeamViaGroup(db: Db, scope: TeamScope, users: UserFilter, stamp: AuditStamp, groupId: number): Promise<void> {
-  const notOrgMember = sql`not exists (select 1 from org_members om where om.org_id = ${scope.orgId} and om.user_id = u.id)`;
-  const joiningOrg = sql`select u.id from users u where ${users('u.id')} and ${notOrgMember}`;
-  await auditUsers(db, 'org.add_member', scope, stamp, { org: scope.orgLogin, role: 'member', team: teamLabel(scope), external_group_id: groupId }, joiningOrg);
-  await sql`insert into org_members (org_id, user_id, role, created_at, via_external_group)
-    select cast(${scope.orgId} as integer), u.id, 'member', cast(${stamp.atIso} as text), 1
-    from users u where ${users('u.id')} and ${notOrgMember}
-    on conflict do nothing`.execute(db);
+export async function addToTeamViaGroup(
+  db: Db,
+  scope: TeamScope,
+  users: UserFilter,
+  stamp: AuditStamp,
+  groupId: number,
+  options: { orgDone?: boolean } = {},
+): Promise<void> {
+  // `orgDone`: the same users were just put into this organization for another of its teams, so the organization
+  // step would find nothing to do.
+  if (options.orgDone !== true) {
+    const notOrgMember = sql`not exists (select 1 from org_members om where om.org_id = ${scope.orgId} and om.user_id = u.id)`;
+    const joiningOrg = sql`select u.id from users u where ${users('u.id')} and ${notOrgMember}`;
+    await auditUsers(db, 'org.add_member', scope, stamp, { org: scope.orgLogin, role: 'member', team: teamLabel(scope), external_group_id: groupId }, joiningOrg);
+    await sql`insert into org_members (org_id, user_id, role, created_at, via_external_group)
+      select cast(${scope.orgId} as integer), u.id, 'member', cast(${stamp.atIso} as text), 1
+      from users u where ${users('u.id')} and ${notOrgMember}
+      on conflict do nothing`.execute(db);
+  }
 
   const notTeamMember = sql`not exists (select 1 from team_members tm where tm.team_id = ${scope.teamId} and tm.user_id = u.id)`;
   const joiningTeam = sql`select u.id from users u where ${users('u.id')} and ${notTeamMember}`;

@@ -23,6 +23,7 @@ import {
   everyone,
   hasManualMembers,
   inGroup,
+  lockGroups,
   isNested,
   notInGroup,
   removeFromTeamViaGroup,
@@ -180,8 +181,11 @@ export async function linkExternalGroup(ctx: DomainContext, orgLogin: string, sl
         { resource: 'Team', field: 'members', code: 'custom', message: 'Remove the members that were added to this team manually before connecting it to an external group.' },
       ]);
     }
-    const scope = await selectTeamScope(trx, team.id);
-    if (scope === undefined) throw notFound();
+    const current = await selectTeamScope(trx, team.id);
+    if (current === undefined) throw notFound();
+    // Serialize with SCIM changes to the old and the new group (see `lockGroups`), then read the link again.
+    await lockGroups(trx, current.groupId === null ? [group.id] : [group.id, current.groupId]);
+    const scope = (await selectTeamScope(trx, team.id)) ?? current;
     const stamp = stampOf(ctx, actor);
     const previous = scope.groupId;
     if (previous !== group.id) {
@@ -220,6 +224,9 @@ export async function unlinkExternalGroup(ctx: DomainContext, orgLogin: string, 
   await ctx.db.transaction().execute(async (trx) => {
     const { org, team } = await findLinkableTeam(trx, orgLogin, slug, actor);
     await requireExternallyManaged(trx, org);
+    const current = await selectTeamScope(trx, team.id);
+    if (current === undefined || current.groupId === null) return;
+    await lockGroups(trx, [current.groupId]);
     const scope = await selectTeamScope(trx, team.id);
     if (scope === undefined || scope.groupId === null) return;
     await unlinkTeamInTransaction(trx, ctx, scope, actor);

@@ -19,6 +19,7 @@ import {
   activeUserIds,
   addToTeamViaGroup,
   chunks,
+  lockGroups,
   removeFromTeamViaGroup,
   selectGroupIdsOfUser,
   selectLinkedTeams,
@@ -45,12 +46,18 @@ export async function syncGroupMembers(db: Db, ctx: DomainContext, groupId: numb
   const added = [...new Set(change.addedUserIds)].filter((id) => !removedSet.has(id));
   if (removed.length === 0 && added.length === 0) return;
   const stamp = stampOf(ctx, actor);
+  await touchGroups(db, [groupId], stamp.atIso);
   const teams = await selectLinkedTeams(db, groupId);
   for (const team of teams) {
     for (const ids of chunks(removed)) await removeFromTeamViaGroup(db, team, userIds(ids), stamp, groupId);
-    for (const ids of chunks(added)) await addToTeamViaGroup(db, team, activeUserIds(ids), stamp, groupId);
   }
-  await touchGroups(db, [groupId], stamp.atIso);
+  // Then additions. Once the users are in an organization for the first of its teams, the organization step of its
+  // other teams would find nothing to do, so it runs once per organization.
+  const orgsDone = new Set<number>();
+  for (const team of teams) {
+    for (const ids of chunks(added)) await addToTeamViaGroup(db, team, activeUserIds(ids), stamp, groupId, { orgDone: orgsDone.has(team.orgId) });
+    orgsDone.add(team.orgId);
+  }
 }
 
 /**
@@ -58,6 +65,7 @@ export async function syncGroupMembers(db: Db, ctx: DomainContext, groupId: numb
  * `DELETE …/external-groups` would (members leave the team, and the organization when they joined only that way).
  */
 export async function syncGroupDeleted(db: Db, ctx: DomainContext, groupId: number, actor: Actor | null): Promise<void> {
+  await lockGroups(db, [groupId]);
   for (const team of await selectLinkedTeams(db, groupId)) {
     await unlinkTeamInTransaction(db, ctx, team, actor, 'group_deleted');
   }
@@ -77,6 +85,7 @@ export async function syncGroupUpdated(db: Db, ctx: DomainContext, groupId: numb
 export async function syncUserActiveChanged(db: Db, ctx: DomainContext, userId: number, active: boolean, actor: Actor | null): Promise<void> {
   const stamp = stampOf(ctx, actor);
   const groups = await selectGroupIdsOfUser(db, userId);
+  await touchGroups(db, groups, stamp.atIso);
   const only = userIds([userId]);
   if (active) {
     for (const team of await selectTeamsLinkedToAny(db, groups)) {
@@ -87,5 +96,4 @@ export async function syncUserActiveChanged(db: Db, ctx: DomainContext, userId: 
       await removeFromTeamViaGroup(db, team, only, stamp, team.groupId);
     }
   }
-  await touchGroups(db, groups, stamp.atIso);
 }
