@@ -268,25 +268,38 @@ function constantSource(compiler: Compiler, definition: AttributeDefinition, val
   };
 }
 
-/** `meta` of a stored resource: always present; its sub-attributes are columns or derived from them. */
-function metaSource(compiler: Compiler, row: string, resourceType: 'User' | 'Group', endpoint: string, path: AttributePath, definition: AttributeDefinition): Source {
+/** `meta` of a stored resource: always present (one element); its sub-attributes are columns or derived from them. */
+function metaSource(compiler: Compiler, row: string, resourceType: 'User' | 'Group', endpoint: string, path: AttributePath, meta: AttributeDefinition): Source {
   const ref = (column: string): Sql => sql.ref(`${row}.${column}`);
-  switch (path.subAttr?.toLowerCase()) {
-    case undefined:
-      return constantSource(compiler, definition, ['meta']);
-    case 'resourcetype':
-      return constantSource(compiler, definition, [resourceType]);
-    case 'created':
-      return columnSource(definition, { text: ref('created_at') }, false);
-    case 'lastmodified':
-      return columnSource(definition, { text: ref('updated_at') }, false);
-    case 'location':
-      return columnSource(definition, { text: sql`(${compiler.textParam(`${compiler.options.baseUrl}${endpoint}/`)} || ${ref('scim_id')})` }, false);
-    case 'version':
-      return columnSource(definition, { text: sql`('W/"' || cast(${ref('version')} as text) || '"')` }, false);
-    default:
-      throw ScimError.invalidFilter(`Filtering on "meta.${path.subAttr}" is not supported`);
-  }
+  const sub = (name: string): Source => {
+    const definition = findAttribute(meta.subAttributes ?? [], name);
+    if (definition === undefined) throw ScimError.invalidFilter(`Unknown attribute "meta.${name}"`);
+    switch (definition.name.toLowerCase()) {
+      case 'resourcetype':
+        return constantSource(compiler, definition, [resourceType]);
+      case 'created':
+        return columnSource(definition, { text: ref('created_at') }, false);
+      case 'lastmodified':
+        return columnSource(definition, { text: ref('updated_at') }, false);
+      case 'location':
+        return columnSource(definition, refExprs(compiler, `${endpoint}/`, ref('scim_id')), false);
+      case 'version':
+        return columnSource(definition, { text: sql`('W/"' || cast(${ref('version')} as text) || '"')` }, false);
+      default:
+        throw ScimError.invalidFilter(`Filtering on "meta.${definition.name}" is not supported`);
+    }
+  };
+  if (path.subAttr !== undefined) return sub(path.subAttr);
+  return { definition: meta, some: () => TRUE, someElement: (build) => build((inner) => sub(inner.name)) };
+}
+
+/**
+ * A resource URL (`$ref`, `meta.location`): the tenant's base URL, the endpoint and the lower-case SCIM id; its case
+ * fold folds the constant part in the app.
+ */
+function refExprs(compiler: Compiler, endpoint: string, scimId: Sql): ValueExprs {
+  const prefix = `${compiler.options.baseUrl}${endpoint}`;
+  return { text: sql`(${compiler.textParam(prefix)} || ${scimId})`, lower: sql`(${compiler.textParam(prefix.toLowerCase())} || ${scimId})` };
 }
 
 /** Columns of `scim_users` (alias `row`) as filter values: the member side of `members[...]` and user top level. */
@@ -343,9 +356,10 @@ function memberElementScope(compiler: Compiler, u: string, members: AttributeDef
           false,
         );
       case 'type':
-        return constantSource(compiler, definition, ['User']);
+        // The representation emits no `type` for members (`members[].type` is unassigned).
+        return constantSource(compiler, definition, []);
       case '$ref':
-        return columnSource(definition, { text: sql`(${compiler.textParam(`${compiler.options.baseUrl}/Users/`)} || ${ref('scim_id')})` }, false);
+        return columnSource(definition, refExprs(compiler, '/Users/', ref('scim_id')), false);
       default:
         throw ScimError.invalidFilter(`Filtering on "members.${definition.name}" is not supported`);
     }
@@ -364,9 +378,10 @@ function groupElementScope(compiler: Compiler, g: string, groups: AttributeDefin
       case 'display':
         return columnSource(definition, { text: ref('display_name'), lower: ref('display_name_lower') }, false);
       case 'type':
-        return constantSource(compiler, definition, ['direct']);
+        // The representation emits no `type` for a user's groups.
+        return constantSource(compiler, definition, []);
       case '$ref':
-        return columnSource(definition, { text: sql`(${compiler.textParam(`${compiler.options.baseUrl}/Groups/`)} || ${ref('scim_id')})` }, false);
+        return columnSource(definition, refExprs(compiler, '/Groups/', ref('scim_id')), false);
       default:
         throw ScimError.invalidFilter(`Filtering on "groups.${definition.name}" is not supported`);
     }
@@ -434,7 +449,7 @@ function valuesSource(compiler: Compiler, row: string, key: string, attribute: A
         };
       }),
     );
-  return { definition: attribute, some: () => rowsWhere(() => TRUE), ...(attribute.multiValued ? { someElement } : {}) };
+  return { definition: attribute, some: () => rowsWhere(() => TRUE), someElement };
 }
 
 /** Attributes of a User that are not in `scim_user_values`: columns, `meta`, and the derived `groups`. */
@@ -445,7 +460,7 @@ function userScope(compiler: Compiler, schema: ResourceSchema, row: string): Sco
     const { attribute, sub } = definitionOf(schema, path);
     const name = attribute.name.toLowerCase();
     if (path.uri === undefined) {
-      if (name === 'meta') return metaSource(compiler, row, 'User', '/Users', path, sub ?? attribute);
+      if (name === 'meta') return metaSource(compiler, row, 'User', '/Users', path, attribute);
       if (name === 'groups') return joinSource(compiler, row, attribute, sub, 'groupsOfUser');
       const column = sub === undefined ? userColumn(row, name, attribute) : undefined;
       if (column !== undefined) return column;
@@ -459,7 +474,7 @@ function groupScope(compiler: Compiler, schema: ResourceSchema, row: string): Sc
     const { attribute, sub } = definitionOf(schema, path);
     const name = attribute.name.toLowerCase();
     if (path.uri === undefined) {
-      if (name === 'meta') return metaSource(compiler, row, 'Group', '/Groups', path, sub ?? attribute);
+      if (name === 'meta') return metaSource(compiler, row, 'Group', '/Groups', path, attribute);
       if (name === 'members') return joinSource(compiler, row, attribute, sub, 'membersOfGroup');
       if (name === 'schemas') return constantSource(compiler, attribute, [schema.core.id]);
       const column = sub === undefined ? groupColumn(row, name, attribute) : undefined;
