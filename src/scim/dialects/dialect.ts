@@ -53,8 +53,9 @@ export interface ScimDialect {
   /** `documentation_url` of this dialect's error bodies and `documentationUri` of its ServiceProviderConfig. */
   readonly docsUrl: string;
   /**
-   * Body of a 404: GitHub's plain `basic-error` (enterprise and instance SCIM, openapi-contract.md §5) or a SCIM
-   * error (organization SCIM, §7).
+   * Body of a resource 404: GitHub's `basic-error` as `application/json` (enterprise and instance SCIM,
+   * openapi-contract.md §5; with the RFC's `schemas` and `detail` added, idp-quirks.md X2) or a SCIM error
+   * (organization SCIM, §7). A 404 for the tenant itself (unknown or invisible enterprise) is always `basic-error`.
    */
   readonly notFound: 'basic-error' | 'scim-error';
   /** `count` default and maximum (GitHub documents 30 as the default; the maximum is ServiceProviderConfig's `maxResults`). */

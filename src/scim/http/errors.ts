@@ -1,8 +1,9 @@
 /**
  * The SCIM surface's error renderer, installed with `setErrorHandler` on the SCIM route plugin (STYLE.md §3 item 7):
  * - `ScimError` → RFC 7644 §3.12 body in GitHub's `scim-error` shape (`status` an integer, `scimType`), as
- *   `application/scim+json`; a 404 is GitHub's plain `basic-error` when the dialect says so (enterprise and
- *   instance SCIM, openapi-contract.md §5);
+ *   `application/scim+json`; a 404 is GitHub's `basic-error` (`{message: "Not Found", documentation_url,
+ *   status: "404"}`, application/json) when the dialect says so (enterprise and instance SCIM, openapi-contract.md
+ *   §5), with RFC 7644's `schemas` and `detail` added (the schema allows them; IdPs check them, idp-quirks.md X2);
  * - the REST conventions' `ApiError`s by code: `invalid_json` → 400 `invalidSyntax`, `rate_limited` → 429,
  *   `unsupported_version` → 400 `invalidVers`, 422s → 400 `invalidValue`; 401, 403 and 404 stay GitHub's plain
  *   errors (no SCIM body is documented for them);
@@ -11,7 +12,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../errors/api-error.ts';
 import { renderRestError, toApiError } from '../../http/conventions.ts';
-import { ScimError, toScimErrorBody } from '../engine/index.ts';
+import { ERROR_SCHEMA, ScimError, toScimErrorBody } from '../engine/index.ts';
 import type { ScimDialect } from '../dialects/dialect.ts';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -48,7 +49,12 @@ export function renderScimError(error: unknown, request: FastifyRequest, reply: 
     return renderRestError(scim, request, reply);
   }
   if (scim.status === 404 && (dialect === undefined || dialect.notFound === 'basic-error')) {
-    return renderRestError(new ApiError(404, 'Not Found', { code: 'not_found', documentationUrl: dialect?.docsUrl }), request, reply);
+    // GitHub's `basic-error` (`status` a string, as RFC 7644 §3.12 also has it), plus the RFC's `schemas` and
+    // `detail`, which the schema allows and Okta's SPEC test and Entra's validator look for (idp-quirks.md X2).
+    return reply
+      .code(404)
+      .type('application/json; charset=utf-8')
+      .send({ message: 'Not Found', documentation_url: dialect?.docsUrl ?? request.routeOptions.config.docs, status: '404', schemas: [ERROR_SCHEMA], detail: scim.detail });
   }
   const docs = dialect?.docsUrl ?? request.routeOptions.config.docs;
   return reply.code(scim.status).type(SCIM_CONTENT_TYPE).send(toScimErrorBody(scim, docs));
