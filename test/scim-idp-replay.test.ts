@@ -136,12 +136,15 @@ function valueAt(body: unknown, where: string | string[]): unknown {
   return current;
 }
 
+/** A step needs a value that an earlier (failed) step did not capture. */
+class MissingCapture extends Error {}
+
 const PLACEHOLDER = /\{([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)\}/g;
 
 function substitute(text: string, vars: Map<string, string>): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => {
     const value = vars.get(name);
-    if (value === undefined) throw new Error(`placeholder ${whole} was not captured by an earlier step`);
+    if (value === undefined) throw new MissingCapture(`placeholder ${whole} was not captured by an earlier step`);
     return value;
   });
 }
@@ -280,68 +283,88 @@ function describeExchange(step: Step, method: string, url: string, body: Json | 
   return `step "${step.name ?? ''}": ${method} ${url}${request}\n  → ${res.status} ${res.text.slice(0, 900)}`;
 }
 
+/**
+ * Runs every step of a fixture. A failed step does not stop the sequence (later steps still tell what else is
+ * wrong), but the fixture fails with every failed step listed; steps that need a value an earlier failure did not
+ * capture are reported as not run.
+ */
 async function replay(t: TestApp, target: Target, loaded: LoadedFixture, base: string, token: string): Promise<void> {
-  const { fixture } = loaded;
   const vars = new Map<string, string>();
-  for (const step of fixture.steps) {
+  const failures: string[] = [];
+  for (const [index, step] of loaded.fixture.steps.entries()) {
     if (step.only !== undefined && !step.only.includes(target.dialect)) continue;
-    const relative = substitute(step.path, vars);
-    const url = `${base}${relative}`;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...fixture.headers, ...step.headers })) headers[k.toLowerCase()] = substitute(v, vars);
-    const body = step.body === undefined ? undefined : substituteJson(step.body, vars);
-    const res = await t.request(step.method, url, {
-      token: headers.authorization === undefined ? token : undefined,
-      headers,
-      ...(body === undefined ? {} : { rawBody: JSON.stringify(body) }),
-    });
-    const where = `[${loaded.id} on ${target.label}] ${describeExchange(step, step.method, url, body, res)}`;
-    if (TRACE) process.stderr.write(`${where}\n`);
-    const expect = step.expect;
-    const statuses = Array.isArray(expect.status) ? expect.status : [expect.status];
-    assert.ok(statuses.includes(res.status), `expected status ${statuses.join(' or ')}\n${where}`);
+    try {
+      await runStep(t, target, loaded, step, base, token, vars);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push(error instanceof MissingCapture ? `step ${index + 1} "${step.name ?? ''}" not run: ${message}` : `step ${index + 1}: ${message}`);
+    }
+  }
+  assert.ok(failures.length === 0, `${failures.length} step(s) of ${loaded.id} failed on ${target.label}:\n\n${failures.join('\n\n')}`);
+}
 
-    if (res.status >= 200 && res.status < 300) {
-      if (res.status === 204) {
-        assert.equal(res.text, '', `204 carries no body\n${where}`);
-      } else {
-        assert.match(res.headers.get('content-type') ?? '', /^application\/scim\+json/, `SCIM success bodies are application/scim+json\n${where}`);
-        const template = templateFor(target, relative);
-        if (template !== undefined) {
-          try {
-            assertSchema('ghec', step.method, template, res.status, res.body, 'application/scim+json');
-          } catch (error) {
-            throw new Error(`${error instanceof Error ? error.message : String(error)}\n${where}`);
-          }
+async function runStep(t: TestApp, target: Target, loaded: LoadedFixture, step: Step, base: string, token: string, vars: Map<string, string>): Promise<void> {
+  const relative = substitute(step.path, vars);
+  const url = `${base}${relative}`;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...loaded.fixture.headers, ...step.headers })) headers[k.toLowerCase()] = substitute(v, vars);
+  const body = step.body === undefined ? undefined : substituteJson(step.body, vars);
+  const res = await t.request(step.method, url, {
+    token: headers.authorization === undefined ? token : undefined,
+    headers,
+    ...(body === undefined ? {} : { rawBody: JSON.stringify(body) }),
+  });
+  const where = `[${loaded.id} on ${target.label}] ${describeExchange(step, step.method, url, body, res)}`;
+  if (TRACE) process.stderr.write(`${where}\n`);
+  const expect = step.expect;
+
+  // Capture first, so that a wrong detail in this response does not also stop the steps that need its id.
+  const missing: string[] = [];
+  for (const [name, p] of Object.entries(expect.capture ?? {})) {
+    const value = valueAt(res.body, p);
+    if (typeof value === 'string' || typeof value === 'number') vars.set(name, String(value));
+    else missing.push(`${name} (from ${p})`);
+  }
+
+  const statuses = Array.isArray(expect.status) ? expect.status : [expect.status];
+  assert.ok(statuses.includes(res.status), `expected status ${statuses.join(' or ')}\n${where}`);
+
+  if (res.status >= 200 && res.status < 300) {
+    if (res.status === 204) {
+      assert.equal(res.text, '', `204 carries no body\n${where}`);
+    } else {
+      assert.match(res.headers.get('content-type') ?? '', /^application\/scim\+json/, `SCIM success bodies are application/scim+json\n${where}`);
+      const template = templateFor(target, relative);
+      if (template !== undefined) {
+        try {
+          assertSchema('ghec', step.method, template, res.status, res.body, 'application/scim+json');
+        } catch (error) {
+          throw new Error(`${error instanceof Error ? error.message : String(error)}\n${where}`);
         }
       }
     }
-
-    if (expect.body_includes !== undefined) {
-      const want = substituteJson(expect.body_includes, vars);
-      assert.ok(contains(res.body, want), `body does not include ${JSON.stringify(want)}\n${where}`);
-    }
-    for (const partial of expect.body_excludes ?? []) {
-      const unwanted = substituteJson(partial, vars);
-      assert.ok(!contains(res.body, unwanted), `body must not include ${JSON.stringify(unwanted)}\n${where}`);
-    }
-    for (const p of expect.body_has ?? []) {
-      const value = valueAt(res.body, p);
-      assert.ok(value !== undefined && value !== null && value !== '', `body has no value at ${p}\n${where}`);
-    }
-    for (const p of expect.body_lacks ?? []) {
-      const value = valueAt(res.body, p);
-      assert.ok(value === undefined || value === null, `body must not have ${JSON.stringify(p)} (found ${JSON.stringify(value)})\n${where}`);
-    }
-    for (const [p, exact] of Object.entries(expect.body_at ?? {})) {
-      assert.deepEqual(valueAt(res.body, p), substituteJson(exact, vars), `value at ${p}\n${where}`);
-    }
-    for (const [name, p] of Object.entries(expect.capture ?? {})) {
-      const value = valueAt(res.body, p);
-      assert.ok(typeof value === 'string' || typeof value === 'number', `cannot capture ${name} from ${p}\n${where}`);
-      vars.set(name, String(value));
-    }
   }
+
+  if (expect.body_includes !== undefined) {
+    const want = substituteJson(expect.body_includes, vars);
+    assert.ok(contains(res.body, want), `body does not include ${JSON.stringify(want)}\n${where}`);
+  }
+  for (const partial of expect.body_excludes ?? []) {
+    const unwanted = substituteJson(partial, vars);
+    assert.ok(!contains(res.body, unwanted), `body must not include ${JSON.stringify(unwanted)}\n${where}`);
+  }
+  for (const p of expect.body_has ?? []) {
+    const value = valueAt(res.body, p);
+    assert.ok(value !== undefined && value !== null && value !== '', `body has no value at ${p}\n${where}`);
+  }
+  for (const p of expect.body_lacks ?? []) {
+    const value = valueAt(res.body, p);
+    assert.ok(value === undefined || value === null, `body must not have ${JSON.stringify(p)} (found ${JSON.stringify(value)})\n${where}`);
+  }
+  for (const [p, exact] of Object.entries(expect.body_at ?? {})) {
+    assert.deepEqual(valueAt(res.body, p), substituteJson(exact, vars), `value at ${p}\n${where}`);
+  }
+  assert.ok(missing.length === 0, `cannot capture ${missing.join(', ')}\n${where}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
