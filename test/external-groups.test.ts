@@ -4,8 +4,9 @@
  * organization membership, every SCIM-side change reflected through the sync hooks, access rules, pagination,
  * the set-based paths (one member, 10,000 members), and a real octokit client.
  *
- * Until the managed SCIM endpoints land, `Idp` below writes the SCIM rows (`users`, `scim_users`, `scim_groups`,
- * `scim_group_members`) and calls the sync hooks in one transaction, exactly as the SCIM layer does.
+ * One test drives everything through the managed SCIM endpoints (`/scim/v2/enterprises/{enterprise}/Users|Groups`).
+ * The others use `Idp` below, which writes the SCIM rows (`users`, `scim_users`, `scim_groups`, `scim_group_members`)
+ * and calls the sync hooks in one transaction as the SCIM layer does, to reach states cheaply and exactly.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
