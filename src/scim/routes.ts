@@ -58,6 +58,7 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
   const config = { config: ROUTE_CONFIG };
 
   const resolve = async (request: FastifyRequest, reply: FastifyReply): Promise<{ dialect: ScimDialect; tenant: ScimTenant }> => {
+    if (mount.dialect !== undefined) dialects.set(request, mount.dialect);
     const resolved = await mount.resolve(ctx, request, reply);
     dialects.set(request, resolved.dialect);
     return resolved;

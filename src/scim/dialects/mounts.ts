@@ -6,24 +6,28 @@
  *   `managed` is not served there (404).
  * - `/scim/v2/enterprises/:enterprise` — any enterprise (slug or id), answered by the dialect registered for its
  *   `kind` in `ENTERPRISE_DIALECTS`; an enterprise whose kind has no dialect yet answers 404.
- * Both are registered at the root and under `/api/v3` with every route family.
+ * - `/scim/v2/organizations/:org` — organization SCIM (the org dialect): an organization's owner, or an owner of its
+ *   enterprise, with `admin:org`; organizations of managed enterprises are not served (404). Its errors, 403 and 404
+ *   included, are SCIM error bodies (openapi-contract.md §7), so the mount names its dialect up front.
+ * All are registered at the root and under `/api/v3` with every route family.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.ts';
 import { findEnterprise } from '../../domain/accounts/accounts.ts';
 import type { ScimTenant } from '../../domain/scim/types.ts';
 import { ApiError, notFound } from '../../errors/api-error.ts';
-import { enterpriseFor } from '../../http/access.ts';
+import { enterpriseFor, orgFor } from '../../http/access.ts';
+import { ScimError } from '../engine/index.ts';
 import type { EnterpriseRow } from '../../storage/tables.ts';
 import type { ScimDialect } from './dialect.ts';
+import { classicDialect } from './classic.ts';
 import { managedDialect } from './managed.ts';
+import { orgDialect } from './org.ts';
 
-/**
- * The dialect serving `/scim/v2/enterprises/{enterprise}` for each enterprise kind. The classic dialect registers
- * itself here (`classic: classicDialect`); until then classic enterprises answer 404 on that path.
- */
+/** The dialect serving `/scim/v2/enterprises/{enterprise}` for each enterprise kind. */
 export const ENTERPRISE_DIALECTS: Readonly<Partial<Record<EnterpriseRow['kind'], ScimDialect>>> = {
   managed: managedDialect,
+  classic: classicDialect,
 };
 
 export interface ResolvedScim {
@@ -34,6 +38,11 @@ export interface ResolvedScim {
 export interface ScimMount {
   /** Route prefix below the API root (Fastify syntax for parameters). */
   readonly prefix: string;
+  /**
+   * The dialect, when the mount has only one: errors raised while resolving (404, 403) are then rendered in its
+   * style rather than the enterprise default.
+   */
+  readonly dialect?: ScimDialect;
   /** Finds tenant and dialect and authorizes the caller: 404 for what they may not see, 403 for a missing scope. */
   resolve(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<ResolvedScim>;
 }
@@ -82,5 +91,33 @@ export const ENTERPRISE_MOUNT: ScimMount = {
   },
 };
 
-/** Every SCIM mount; the org dialect appends `/scim/v2/organizations/:org` here. */
-export const SCIM_MOUNTS: readonly ScimMount[] = [INSTANCE_MOUNT, ENTERPRISE_MOUNT];
+/** A 404 or 403 of the REST access checks as the SCIM error the org contract documents (same status and headers). */
+function asScimError(error: unknown): unknown {
+  if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return new ScimError(error.status, error.message);
+  return error;
+}
+
+export const ORG_MOUNT: ScimMount = {
+  prefix: '/scim/v2/organizations/:org',
+  dialect: orgDialect,
+  async resolve(ctx, request, reply) {
+    checkUserAgent(ctx, request);
+    const { org: login } = request.params as { org: string };
+    try {
+      const org = await orgFor(ctx.db, request, reply, login, { roles: ['admin'], scopes: orgDialect.scopes });
+      if (org.enterprise_id !== null) {
+        const enterprise = await ctx.db.selectFrom('enterprises').select('kind').where('id', '=', org.enterprise_id).executeTakeFirst();
+        if (enterprise?.kind === 'managed') throw notFound();
+      }
+      return {
+        dialect: orgDialect,
+        tenant: { scope: `org:${org.id}`, dialect: 'org', enterprise: null, org, baseUrl: `${request.apiBase}/scim/v2/organizations/${org.login}` },
+      };
+    } catch (error) {
+      throw asScimError(error);
+    }
+  },
+};
+
+/** Every SCIM mount. */
+export const SCIM_MOUNTS: readonly ScimMount[] = [INSTANCE_MOUNT, ENTERPRISE_MOUNT, ORG_MOUNT];

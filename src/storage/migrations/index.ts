@@ -9,6 +9,7 @@ import * as teams from './0004-teams.ts';
 import * as scim from './0005-scim.ts';
 import * as externalGroups from './0006-external-groups.ts';
 import * as scimValues from './0007-scim-values.ts';
+import * as scimOrgGrants from './0008-scim-org-grants.ts';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -18,6 +19,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0005-scim', scim],
   ['0006-external-groups', externalGroups],
   ['0007-scim-values', scimValues],
+  ['0008-scim-org-grants', scimOrgGrants],
 ];
 
 class BundledMigrationProvider implements MigrationProvider {

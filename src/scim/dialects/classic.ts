@@ -1,0 +1,63 @@
+/**
+ * The classic dialect: GitHub Enterprise Cloud's 2020-era enterprise SCIM (`/scim/v2/enterprises/{enterprise}/…` on
+ * an enterprise of kind `classic`; seed 000 "SCIM", seed 001 for the Groups list's `filter` and
+ * `excludedAttributes`; github-semantics.md §3.1; openapi-contract.md §5 for today's shapes, §9.5 for the 2021 ones).
+ *
+ * - Resource types: the core User (no extensions) whose `groups` may be written on POST ("List of SCIM group IDs the
+ *   user is a member of": provision and invite), and the core Group, which stands for the organization of the same
+ *   name. Semantics: `src/domain/scim/classic/hooks.ts`.
+ * - Auth: an enterprise owner ("You must authenticate as an owner of a GitHub enterprise to use its SCIM API") with
+ *   `scim:enterprise` or `admin:enterprise` (which includes it).
+ * - Wire: responses are `application/scim+json` in today's enterprise SCIM shapes, which also satisfy the 2021
+ *   shapes (`@octokit/openapi@2.2.1`, documented there as `application/json`); errors are SCIM error bodies except
+ *   the 404, GitHub's plain `basic-error` as on every enterprise SCIM path; group PATCH answers 200 with the group,
+ *   as the 2020 contract shows (204 came later).
+ * - Filters: the 2020 contract documents none; Gatehouse answers the full RFC 7644 grammar, as for every dialect.
+ */
+import { classicGroupHooks, classicUserHooks } from '../../domain/scim/classic/hooks.ts';
+import { GROUP_RESOURCE, USER_SCHEMA, attribute, complexAttribute, type AttributeDefinition, type ResourceSchema } from '../engine/index.ts';
+import type { ScimDialect } from './dialect.ts';
+
+/** `groups` as the classic contract has it: writable on POST, where it names the groups (organizations) to join. */
+const CLASSIC_GROUPS_ATTRIBUTE: AttributeDefinition = complexAttribute(
+  'groups',
+  'Groups to which the user belongs. On POST, the SCIM groups the user joins and whose organizations invite them; afterwards maintained through /Groups.',
+  [
+    attribute('value', "The identifier of the User's group."),
+    attribute('$ref', 'The URI of the Group resource.', { type: 'reference', referenceTypes: ['Group'], mutability: 'readOnly' }),
+    attribute('display', 'A human-readable name of the group.', { mutability: 'readOnly' }),
+  ],
+  { multiValued: true },
+);
+
+/** The User resource type of the classic dialect: core schema only, `groups` writable on POST. */
+export const CLASSIC_USER_RESOURCE: ResourceSchema = {
+  name: 'User',
+  endpoint: '/Users',
+  description: 'User Account',
+  core: { ...USER_SCHEMA, attributes: USER_SCHEMA.attributes.map((a) => (a.name === 'groups' ? CLASSIC_GROUPS_ATTRIBUTE : a)) },
+  extensions: [],
+};
+
+export const classicDialect: ScimDialect = {
+  name: 'classic',
+  rules: {
+    dialect: 'classic',
+    userSchema: CLASSIC_USER_RESOURCE,
+    groupSchema: GROUP_RESOURCE,
+    users: classicUserHooks,
+    groups: classicGroupHooks,
+    // Renames are allowed outside the managed dialect (idp-quirks.md §9.3).
+    userPatch: {},
+    // A filtered remove that matches nothing is a no-op (Okta removes members that may already be gone, idp-quirks.md §3).
+    groupPatch: { onRemoveNoMatch: 'ignore' },
+    unknownSchemaPaths: 'ignore',
+  },
+  docsUrl: 'https://docs.github.com/enterprise-cloud@latest/rest/enterprise-admin/scim',
+  notFound: 'basic-error',
+  list: { defaultCount: 30, maxCount: 1000 },
+  requiredInResponse: { User: ['schemas', 'id', 'active', 'emails', 'meta'], Group: ['schemas'] },
+  groupPatchResponse: 'resource',
+  scopes: ['scim:enterprise'],
+  quirks: { unwrapQuotedFilter: true },
+};
