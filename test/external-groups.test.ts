@@ -542,6 +542,34 @@ describe(`external groups (${storageKind})`, () => {
     assert.deepEqual(await snapshot(), before);
   });
 
+  it('keeps linked teams out of nesting, and deleting a linked team unlinks it first', async () => {
+    const [jo, kai] = [await idp.user('jo'), await idp.user('kai')];
+    const group = await idp.group('Nesting rules', [jo, kai]);
+    const linked = await teamOf(org, 'Linked parent');
+    const loose = await teamOf(org, 'Loose team');
+    assert.equal((await link(org, linked.slug, group)).status, 200);
+
+    // A linked team can be neither a parent (create or re-parent under it) nor a child.
+    const child = await t.request('POST', `/orgs/${org.login}/teams`, { token: owner, body: { name: 'Child of linked', parent_team_id: linked.id, privacy: 'closed' } });
+    assert.equal(child.status, 422);
+    assert.equal(child.body.message, 'Validation Failed');
+    const reparent = await t.request('PATCH', `/orgs/${org.login}/teams/${loose.slug}`, { token: owner, body: { parent_team_id: linked.id } });
+    assert.equal(reparent.status, 422);
+    const nestLinked = await t.request('PATCH', `/orgs/${org.login}/teams/${linked.slug}`, { token: owner, body: { parent_team_id: loose.id } });
+    assert.equal(nestLinked.status, 422);
+    const rows = await t.ctx.db.selectFrom('teams').select(['slug', 'parent_id']).where('id', 'in', [linked.id, loose.id]).execute();
+    assert.ok(rows.every((r) => r.parent_id === null), 'nothing was nested');
+
+    // Deleting the linked team takes those who joined the organization only through it out of the organization.
+    assert.ok((await orgLogins(org)).includes(jo.login));
+    const deleted = await t.request('DELETE', `/orgs/${org.login}/teams/${linked.slug}`, { token: owner });
+    assert.equal(deleted.status, 204);
+    const members = await orgLogins(org);
+    assert.ok(!members.includes(jo.login) && !members.includes(kai.login));
+    const events = await audits('external_group.unlink');
+    assert.equal(JSON.parse(events[events.length - 1]?.data ?? '{}').reason, 'team_deleted');
+  });
+
   it('re-points a linked team to another group (one group per team): members follow the new group', async () => {
     const [jo, kim, lee] = [await idp.user('jo'), await idp.user('kim'), await idp.user('lee')];
     const first = await idp.group('Repoint first', [jo, kim]);

@@ -24,6 +24,7 @@ import {
   selectGroupIdsOfUser,
   selectLinkedTeams,
   selectTeamsJoinedViaGroup,
+  selectTeamScope,
   selectTeamsLinkedToAny,
   touchGroups,
   userIds,
@@ -96,4 +97,15 @@ export async function syncUserActiveChanged(db: Db, ctx: DomainContext, userId: 
       await removeFromTeamViaGroup(db, team, only, stamp, team.groupId);
     }
   }
+}
+
+/**
+ * A team is about to be deleted: if it is linked, unlink it first, so people who joined the organization only through
+ * it leave the organization as they would on `DELETE …/external-groups` (a cascade would keep them as members).
+ */
+export async function syncTeamDeleting(db: Db, ctx: DomainContext, teamId: number, actor: Actor | null): Promise<void> {
+  const scope = await selectTeamScope(db, teamId);
+  if (scope === undefined || scope.groupId === null) return;
+  await lockGroups(db, [scope.groupId]);
+  await unlinkTeamInTransaction(db, ctx, scope, actor, 'team_deleted');
 }

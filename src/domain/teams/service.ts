@@ -22,6 +22,8 @@ import { recordAudit } from '../audit.ts';
 import type { Actor, Db, DomainContext } from '../context.ts';
 import { isUniqueViolation } from '../../storage/db.ts';
 import type { OrganizationRow, TeamRow, UserRow } from '../../storage/tables.ts';
+import { isLinked } from '../external-groups/repository.ts';
+import { syncTeamDeleting } from '../external-groups/sync.ts';
 import { inviteUserToOrg, isOrgMember, orgStandingOf, requireOrganization, type OrgStanding } from '../orgs/service.ts';
 import {
   countChildren,
@@ -200,6 +202,8 @@ async function resolveParent(db: Db, org: OrganizationRow, ref: ParentRef): Prom
   }
   if (parent === undefined) throw invalid(field, 'Parent team must be a team of this organization');
   if (parent.privacy === 'secret') throw invalid(field, 'A parent team must be visible (closed), not secret');
+  // Teams connected to an identity-provider group cannot be parent or child teams (github-semantics.md §4).
+  if (await isLinked(db, parent.id)) throw invalid(field, 'A team connected to an identity provider group cannot have child teams');
   return parent;
 }
 
@@ -355,6 +359,9 @@ export async function updateTeam(ctx: DomainContext, orgLogin: string, slug: str
             throw invalid(field, 'A team cannot be nested under itself or one of its child teams');
           }
           if (parent.id !== team.parent_id) await requireParentAdmin(trx, org, parent, actor);
+          if (parent.id !== team.parent_id && (await isLinked(trx, team.id))) {
+            throw invalid(field, 'A team connected to an identity provider group cannot be a child team');
+          }
         }
         parentId = parent === null ? null : parent.id;
         if (parentId !== team.parent_id) {
@@ -401,6 +408,7 @@ export async function deleteTeam(ctx: DomainContext, orgLogin: string, slug: str
       await reparentChildren(trx, team.id, team.parent_id, nowIso(ctx));
     }
     const rows = await selectTeamsByIds(trx, doomed);
+    for (const id of doomed) await syncTeamDeleting(trx, ctx, id, actor);
     await deleteTeamRows(trx, doomed);
     for (const id of doomed) {
       const row = rows.get(id);
