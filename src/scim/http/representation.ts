@@ -6,7 +6,7 @@
 import type { GroupView } from '../../domain/scim/groups.ts';
 import type { ScimTenant } from '../../domain/scim/types.ts';
 import type { UserView } from '../../domain/scim/users.ts';
-import { projectResource, type JsonObject, type Projection } from '../engine/index.ts';
+import { isAttributeReturned, projectResource, type JsonObject, type Projection } from '../engine/index.ts';
 import type { ScimDialect, ScimResourceKind } from '../dialects/dialect.ts';
 
 /** The weak entity tag of a version (RFC 7644 §3.14). */
@@ -53,17 +53,23 @@ export function groupResource(view: GroupView, tenant: ScimTenant, dialect: Scim
 
 /**
  * Applies `attributes` / `excludedAttributes` (RFC 7644 §3.9), then puts back what the dialect's response schema
- * requires (`requiredInResponse`), an absent one as `[]` when it is multi-valued.
+ * requires (`requiredInResponse`; an absent multi-valued one as `[]`). A group's empty `members` stays as `[]` when
+ * members are returned, so an emptied group reads as empty rather than as "members not sent". Key order is kept.
  */
 export function project(resource: JsonObject, kind: ScimResourceKind, dialect: ScimDialect, projection: Projection): JsonObject {
   const schema = kind === 'User' ? dialect.rules.userSchema : dialect.rules.groupSchema;
   if (schema === undefined) return resource;
   const projected = projectResource(resource, schema, projection);
-  for (const name of dialect.requiredInResponse[kind]) {
-    if (projected[name] !== undefined) continue;
-    const value = resource[name];
-    if (value !== undefined) projected[name] = value;
-    else if (name === 'emails' || name === 'members') projected[name] = [];
+  const required = dialect.requiredInResponse[kind];
+  const emptyMembers = kind === 'Group' && Array.isArray(resource.members) && resource.members.length === 0 && isAttributeReturned(schema, projection, 'members');
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(resource)) {
+    const kept = projected[key];
+    if (kept !== undefined) out[key] = kept;
+    else if (required.includes(key) || (key === 'members' && emptyMembers)) out[key] = value;
   }
-  return projected;
+  for (const name of required) {
+    if (out[name] === undefined && (name === 'emails' || name === 'members')) out[name] = [];
+  }
+  return out;
 }
