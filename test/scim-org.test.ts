@@ -303,6 +303,17 @@ describe(`organization SCIM (${storageKind})`, () => {
     assert.ok(!(await invitations()).some((i) => i.login === person.user.login));
   });
 
+  it("deprovisioning the organization's last owner keeps the ownership (GitHub never leaves an org without an owner)", async () => {
+    const self = await scim<ScimUserBody>('POST', `${base}/Users`, userBody(seed.owner.login));
+    assert.equal(self.status, 201);
+    assert.equal((await identityRows()).find((r) => r.scim_id === self.body.id)?.user_id, seed.owner.id);
+    assert.equal((await scim('DELETE', `${base}/Users/${self.body.id}`)).status, 204);
+    assert.equal((await scim('GET', `${base}/Users/${self.body.id}`)).status, 404);
+    const membership = await t.request('GET', `/orgs/${org.login}/memberships/${seed.owner.login}`, { token: owner });
+    assert.equal(membership.body.role, 'admin');
+    assert.equal(membership.body.state, 'active');
+  });
+
   it('DELETE cancels the pending invitation, removes the identity (204, then 404)', async () => {
     const created = await scim<ScimUserBody>('POST', `${base}/Users`, userBody('delete-me@example.com'));
     assert.ok((await invitations()).some((i) => i.email === 'delete-me@example.com'));

@@ -130,10 +130,17 @@ async function cancelInvitation(hook: HookContext, org: OrganizationRow, invitat
   });
 }
 
-/** Takes an account out of an organization and its teams (GitHub drops team memberships with the org membership). */
+/**
+ * Takes an account out of an organization and its teams (GitHub drops team memberships with the org membership).
+ * The organization's last owner stays: GitHub never leaves an organization without an owner.
+ */
 async function removeMember(hook: HookContext, org: OrganizationRow, userId: number): Promise<void> {
   const member = await hook.db.selectFrom('org_members').select('role').where('org_id', '=', org.id).where('user_id', '=', userId).executeTakeFirst();
   if (member === undefined) return;
+  if (member.role === 'admin') {
+    const owners = await hook.db.selectFrom('org_members').select('user_id').where('org_id', '=', org.id).where('role', '=', 'admin').limit(2).execute();
+    if (owners.length < 2) return;
+  }
   await hook.db.deleteFrom('org_members').where('org_id', '=', org.id).where('user_id', '=', userId).execute();
   await hook.db
     .deleteFrom('team_members')

@@ -12,7 +12,7 @@
  *   and deletes the associated {scim_user_id}" (seed 003): the hook answers `delete`, the generic service removes the
  *   identity, and a later GET is 404. DELETE does the same. Removal cancels the identity's pending invitations and
  *   takes the linked account out of the organization and its teams, whatever made it a member (the identity stands
- *   for that person's place in the organization).
+ *   for that person's place in the organization), except the organization's last owner.
  * - Every response carries `organization_id` (GitHub's `scim-user` shape), stored with the resource.
  */
 import type { JsonObject } from '../../../scim/engine/index.ts';
