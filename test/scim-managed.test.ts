@@ -305,6 +305,23 @@ describe(`managed SCIM (${storageKind})`, () => {
     assert.equal(badSearch.body.scimType, 'invalidSyntax');
   });
 
+  it('POST /.search searches Users then Groups in one list', async () => {
+    const user = await provision('rooted', { displayName: 'Root Search User' });
+    const group = await scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Root Search Group' });
+    const request = (body: Record<string, unknown>) => scim('POST', '/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], ...body });
+    const both = await request({ filter: 'displayName sw "root search"' });
+    assert.equal(both.status, 200);
+    assert.equal(both.body.totalResults, 2);
+    assert.deepEqual(both.body.Resources.map((r: { id: string; meta: { resourceType: string } }) => [r.meta.resourceType, r.id]), [['User', user.id], ['Group', group.body.id]]);
+    const second = await request({ filter: 'displayName sw "root search"', startIndex: 2, count: 1, excludedAttributes: ['members'] });
+    assert.deepEqual([second.body.totalResults, second.body.itemsPerPage, second.body.Resources[0].id, second.body.Resources[0].members], [2, 1, group.body.id, undefined]);
+    const usersOnly = await request({ filter: `userName eq "${user.userName}"` });
+    assert.deepEqual(usersOnly.body.Resources.map((r: { id: string }) => r.id), [user.id]);
+    const invalid = await request({ filter: 'nosuch eq "x"' });
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.body.scimType, 'invalidFilter');
+  });
+
   it('filters: IdP lookups, form encoding, quoted GitHub examples; no match is 200 empty; bad filters 400 invalidFilter', async () => {
     const user = await provision('filtered', { externalId: 'Entra-0a21f0f2', userName: 'Filtered.User@Contoso.com' });
     const lookups = [
@@ -1069,6 +1086,15 @@ describe(`managed SCIM at the instance paths, strict mode, rate limits (${storag
       assert.equal(created.status, 201);
       const account = await t.ctx.db.selectFrom('users').selectAll().where('managed_by_enterprise_id', '=', chosen.enterprise.id).executeTakeFirstOrThrow();
       assert.equal(account.login, `chosen_${chosen.enterprise.shortcode}`);
+
+      // A server fault (here: a table gone) is a logged 500 with a SCIM error body, and the transaction leaves nothing.
+      await t.ctx.db.schema.dropTable('scim_user_values').execute();
+      const before = (await t.ctx.db.selectFrom('scim_users').select('id').execute()).length;
+      const broken = await t.request('POST', '/scim/v2/Users', { token: chosen.ownerToken, body: userBody('broken') });
+      assert.equal(broken.status, 500);
+      assertSchema('ghec', 'POST', SPEC.users, 500, broken.body, 'application/scim+json');
+      assert.deepEqual([broken.body.status, broken.body.detail], [500, 'Internal server error']);
+      assert.equal((await t.ctx.db.selectFrom('scim_users').select('id').execute()).length, before);
     } finally {
       await t.close();
     }

@@ -9,6 +9,8 @@
  *   (200; GET 304 on `If-None-Match`), `DELETE M/Users/:id` (204);
  * - the same for `Groups`, except PATCH, which answers 204 (or 200 when the request asks for a representation with
  *   `attributes`/`excludedAttributes`; `ScimDialect.groupPatchResponse`);
+ * - `POST M/.search` (RFC 7644 §3.4.3): Users then Groups in one ListResponse; a filter that names attributes only
+ *   one resource type has (`userName eq "x"`) matches nothing of the other; invalid for both is 400 `invalidFilter`;
  * - `GET M/ServiceProviderConfig`, `M/ResourceTypes[/:name]`, `M/Schemas[/:id]`.
  * Success bodies are `application/scim+json; charset=utf-8`; single resources carry `ETag: W/"<version>"`, and
  * PUT, PATCH and DELETE honour `If-Match` (412). Requests may be `application/scim+json` or `application/json`.
@@ -24,7 +26,7 @@ import { SCIM_MOUNTS, type ScimMount } from './dialects/mounts.ts';
 import { ifMatchOf, ifNoneMatchHits } from './http/conditional.ts';
 import { resourceType, resourceTypeList, schemaById, schemaList, serviceProviderConfig } from './http/discovery.ts';
 import { renderScimError, SCIM_CONTENT_TYPE } from './http/errors.ts';
-import { listRequestFromQuery, listRequestFromSearch, projectionFromQuery, type ListRequest } from './http/query.ts';
+import { listRequestFromQuery, listRequestFromSearch, parseScimFilter, parseSearchBody, projectionFromQuery, type ListRequest } from './http/query.ts';
 import { etagOf, groupResource, project, userResource } from './http/representation.ts';
 
 const ROUTE_CONFIG = {
@@ -100,6 +102,46 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
     const found = schemaById(dialect, tenant.baseUrl, request.params.id);
     if (found === undefined) throw ScimError.notFound(`No schema ${request.params.id}`);
     return send(reply, 200, found);
+  });
+
+  // ---- Search across resource types (RFC 7644 §3.4.3) ----------------------------------------------------------
+
+  app.post(`${base}/.search`, config, async (request, reply) => {
+    const { dialect, tenant } = await resolve(request, reply);
+    const search = parseSearchBody(request.body, dialect, ctx.config.strictScim);
+    const kinds: ScimResourceKind[] = dialect.rules.groupSchema === undefined ? ['User'] : ['User', 'Group'];
+    // Validate the filter for each type; a type it does not fit contributes nothing.
+    const filters = new Map<ScimResourceKind, ListRequest['filter']>();
+    let firstError: unknown;
+    for (const kind of kinds) {
+      try {
+        filters.set(kind, parseScimFilter(search.filterText, schemaFor(dialect, kind), dialect));
+      } catch (error) {
+        if (!(error instanceof ScimError) || error.scimType !== 'invalidFilter') throw error;
+        firstError ??= error;
+      }
+    }
+    if (filters.size === 0) throw firstError;
+    const { startIndex, count } = search.params;
+    const resources: JsonObject[] = [];
+    let total = 0;
+    for (const kind of kinds) {
+      if (!filters.has(kind)) continue;
+      // The window of this type: what is left of the page, from where the previous types ended.
+      const offset = Math.max(0, startIndex - 1 - total);
+      const limit = count - resources.length;
+      const query = { filter: filters.get(kind), startIndex: offset + 1, count: limit, withRelations: isAttributeReturned(schemaFor(dialect, kind), search.projection, kind === 'User' ? 'groups' : 'members') };
+      if (kind === 'User') {
+        const page = await users.listUsers(ctx, dialect.rules, tenant, query);
+        total += page.total;
+        resources.push(...page.users.map((view) => project(userResource(view, tenant, dialect), 'User', dialect, search.projection)));
+      } else {
+        const page = await groups.listGroups(ctx, dialect.rules, tenant, query);
+        total += page.total;
+        resources.push(...page.groups.map((view) => project(groupResource(view, tenant, dialect), 'Group', dialect, search.projection)));
+      }
+    }
+    return send(reply, 200, buildListResponse(resources, total, startIndex));
   });
 
   // ---- Users (RFC 7644 §3.3–§3.6) ----------------------------------------------------------------------------

@@ -78,8 +78,15 @@ function attributeList(value: unknown, name: string): string | null {
   throw ScimError.invalidValue(`${name} must be an array of attribute names`);
 }
 
-/** A SearchRequest body (RFC 7644 §3.4.3); `schemas` must name SearchRequest when sent (always when strict). */
-export function listRequestFromSearch(body: unknown, schema: ResourceSchema, dialect: ScimDialect, strict: boolean): ListRequest {
+/** A SearchRequest body (RFC 7644 §3.4.3) before its filter is validated against a resource type. */
+export interface SearchBody {
+  readonly filterText: string | undefined;
+  readonly params: ListParams;
+  readonly projection: Projection;
+}
+
+/** Reads a SearchRequest body; `schemas` must name SearchRequest when sent (always when strict). */
+export function parseSearchBody(body: unknown, dialect: ScimDialect, strict: boolean): SearchBody {
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('The search request must be a JSON object');
   const schemas = body.schemas;
   const named = Array.isArray(schemas) && schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SEARCH_REQUEST_SCHEMA.toLowerCase());
@@ -87,11 +94,17 @@ export function listRequestFromSearch(body: unknown, schema: ResourceSchema, dia
   const filter = body.filter;
   if (filter !== undefined && filter !== null && typeof filter !== 'string') throw ScimError.invalidFilter('filter must be a string');
   return {
-    filter: parseScimFilter(typeof filter === 'string' ? filter : undefined, schema, dialect),
+    filterText: typeof filter === 'string' ? filter : undefined,
     params: parseListParams({ startIndex: body.startIndex, count: body.count }, dialect.list),
     projection: parseProjection({
       attributes: attributeList(body.attributes, 'attributes'),
       excludedAttributes: attributeList(body.excludedAttributes, 'excludedAttributes'),
     }),
   };
+}
+
+/** A SearchRequest to one resource endpoint (`POST …/Users/.search`). */
+export function listRequestFromSearch(body: unknown, schema: ResourceSchema, dialect: ScimDialect, strict: boolean): ListRequest {
+  const search = parseSearchBody(body, dialect, strict);
+  return { filter: parseScimFilter(search.filterText, schema, dialect), params: search.params, projection: search.projection };
 }
