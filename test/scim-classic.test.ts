@@ -519,7 +519,7 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     assert.equal(group.status, 201);
     assert.ok((await memberLogins(org)).includes(account.user.login));
     const listed = await octokit.enterpriseAdmin.listProvisionedGroupsEnterprise({ enterprise, filter: `externalId eq "grp-${org.login}"`, excludedAttributes: 'members' });
-    assert.deepEqual(listed.data.Resources.map((g) => g.id), [group.data.id]);
+    assert.deepEqual(listed.data.Resources.map((g: { id?: string }) => g.id), [group.data.id]);
     const users = await octokit.enterpriseAdmin.listProvisionedIdentitiesEnterprise({ enterprise, filter: `userName eq "${account.user.login}"` });
     assert.equal(users.data.totalResults, 1);
     const patched = await octokit.enterpriseAdmin.updateAttributeForEnterpriseGroup({

@@ -21,6 +21,7 @@ const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 interface ScimUserBody {
+  schemas: string[];
   id: string;
   userName: string;
   externalId?: string;
@@ -513,7 +514,7 @@ describe(`organization SCIM (${storageKind})`, () => {
     assert.equal(created.status, 201);
     const id = created.data.id;
     const listed = await octokit.scim.listProvisionedIdentities({ org: org.login, filter: `userName eq "${person.login}"` });
-    assert.deepEqual(listed.data.Resources.map((u) => u.id), [id]);
+    assert.deepEqual(listed.data.Resources.map((u: { id: string }) => u.id), [id]);
     const got = await octokit.scim.getProvisioningInformationForUser({ org: org.login, scim_user_id: id });
     assert.equal(got.data.userName, person.login);
     const replaced = await octokit.scim.setInformationForProvisionedUser({
