@@ -1,0 +1,79 @@
+/**
+ * Runner reads (GHEC "Self-hosted runners" for an enterprise):
+ * - `runners.ceiling`: a bare node:http child answering with the bytes Gatehouse sends for one runner: the most any
+ *   server could do on this machine with this load generator;
+ * - `runners.get`: `GET /enterprises/{e}/actions/runners/{id}` with an owner token; target >= 50% of the ceiling;
+ * - `runners.list`: `GET /enterprises/{e}/actions/runners?per_page=100&page=50` with 10,000 runners stored.
+ */
+import { runnersFixture } from '../fixtures/runners.ts';
+import type { Scenario } from '../lib/types.ts';
+import type { CeilingPayload } from '../servers/ceiling.ts';
+
+/** Headers that belong to the connection, not the response; node:http writes its own. */
+const CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+const ceiling: Scenario = {
+  id: 'runners.ceiling',
+  title: 'bare node:http, same bytes as runner GET',
+  async setup(ctx) {
+    await runnersFixture(ctx);
+  },
+  async run(ctx) {
+    const fx = await runnersFixture(ctx);
+    const gatehouse = await ctx.gatehouse();
+    const requestPath = `/enterprises/${fx.enterprise.slug}/actions/runners/${fx.sampleRunnerId}`;
+    const response = await fetch(`${gatehouse.url}${requestPath}`, { headers: fx.headers });
+    const body = Buffer.from(await response.arrayBuffer());
+    if (response.status !== 200) throw new Error(`capturing ${requestPath}: ${response.status} ${body.toString('utf8')}`);
+    const headers = [...response.headers].filter(([name]) => !CONNECTION_HEADERS.has(name));
+    await gatehouse.stop();
+    const payload: CeilingPayload = { status: 200, headers, body: body.toString('base64') };
+    const server = await ctx.startServer('ceiling.ts', payload);
+    const measurement = await ctx.load({ server, path: requestPath, headers: fx.headers, expectStatus: 200 });
+    measurement.notes = [`${body.length} B body, ${headers.length} headers`];
+    return measurement;
+  },
+};
+
+const get: Scenario = {
+  id: 'runners.get',
+  title: 'GET /enterprises/{e}/actions/runners/{id}',
+  baseline: 'runners.ceiling',
+  targetRatio: 0.5,
+  async setup(ctx) {
+    await runnersFixture(ctx);
+  },
+  async run(ctx) {
+    const fx = await runnersFixture(ctx);
+    const server = await ctx.gatehouse();
+    const measurement = await ctx.load({
+      server,
+      path: `/enterprises/${fx.enterprise.slug}/actions/runners/${fx.sampleRunnerId}`,
+      headers: fx.headers,
+      expectStatus: 200,
+    });
+    return measurement;
+  },
+};
+
+const list: Scenario = {
+  id: 'runners.list',
+  title: 'GET …/actions/runners?per_page=100&page=50 (10,000 stored)',
+  async setup(ctx) {
+    await runnersFixture(ctx);
+  },
+  async run(ctx) {
+    const fx = await runnersFixture(ctx);
+    const server = await ctx.gatehouse();
+    const requestPath = `/enterprises/${fx.enterprise.slug}/actions/runners?per_page=100&page=50`;
+    const probe = await fetch(`${server.url}${requestPath}`, { headers: fx.headers });
+    const page = (await probe.json()) as { total_count?: unknown; runners?: unknown[] };
+    if (probe.status !== 200 || page.total_count !== fx.count || page.runners?.length !== 100) {
+      throw new Error(`${requestPath}: expected 200 with total_count ${fx.count} and 100 runners, got ${probe.status} ${JSON.stringify(page).slice(0, 200)}`);
+    }
+    const measurement = await ctx.load({ server, path: requestPath, headers: fx.headers, expectStatus: 200 });
+    return measurement;
+  },
+};
+
+export const scenarios: Scenario[] = [ceiling, get, list];

@@ -1,0 +1,82 @@
+/**
+ * A quick A/B probe for hot-path work: Gatehouse in this process on a temp SQLite file (or BENCH_DATABASE_URL's
+ * server), seeded with the runner fixtures, then `app.inject()` for a fixed number of requests at a fixed concurrency,
+ * reporting CPU time per request. No sockets and no load generator, so it is far less sensitive to other work on the
+ * machine than `npm run bench`; use it to compare a change, and the bench to report.
+ *
+ *   node --import tsx bench/tools/inject-probe.ts [get|list|get-alt|list-alt] [requests=20000] [concurrency=50]
+ *
+ * `get-alt` and `list-alt` load the variants in bench/fixtures/runner-reads-alt.ts instead of the real routes.
+ */
+import os from 'node:os';
+import { buildApp } from '../../src/app.ts';
+import { testConfig } from '../../src/config/config.ts';
+import { systemClock, type DomainContext } from '../../src/domain/context.ts';
+import { openStorage } from '../../src/storage/db.ts';
+import { migrateToLatest } from '../../src/storage/migrations/index.ts';
+import { registerAltRunnerReads } from '../fixtures/runner-reads-alt.ts';
+import { runnersFixture } from '../fixtures/runners.ts';
+import { postgresStore, sqliteStore } from '../lib/stores.ts';
+import type { BenchContext } from '../lib/types.ts';
+
+const which = process.argv[2] ?? 'get';
+const total = Number(process.argv[3] ?? 20_000);
+const concurrency = Number(process.argv[4] ?? 50);
+
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const store = databaseUrl !== undefined && databaseUrl !== '' ? await postgresStore(databaseUrl) : await sqliteStore();
+const config = testConfig({ storage: store.storage, logLevel: 'warn' });
+const storage = openStorage(store.storage);
+await migrateToLatest(storage);
+const domain: DomainContext = { db: storage.db, dialect: storage.dialect, config, clock: systemClock };
+const memo = new Map<string, Promise<unknown>>();
+const ctx = {
+  domain,
+  fixture: <T>(key: string, make: () => Promise<T>) => {
+    if (!memo.has(key)) memo.set(key, make());
+    return memo.get(key) as Promise<T>;
+  },
+} as unknown as BenchContext;
+const fx = await runnersFixture(ctx);
+await storage.close();
+
+const app = await buildApp({ config, skipMigrations: true });
+const alt = which.endsWith('-alt');
+if (alt) registerAltRunnerReads(app);
+await app.ready();
+const url =
+  (alt ? '/_alt' : '') +
+  (which.startsWith('list')
+    ? `/enterprises/${fx.enterprise.slug}/actions/runners?per_page=100&page=50`
+    : `/enterprises/${fx.enterprise.slug}/actions/runners/${fx.sampleRunnerId}`);
+
+async function burst(n: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      next += 1;
+      const res = await app.inject({ method: 'GET', url, headers: fx.headers });
+      if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+await burst(Math.min(5_000, total));
+// Several rounds; the minimum CPU per request is the figure least inflated by whatever else the machine runs.
+const rounds = Number(process.env.PROBE_ROUNDS ?? 5);
+const perRound: number[] = [];
+const t0 = process.hrtime.bigint();
+for (let r = 0; r < rounds; r += 1) {
+  const cpu0 = process.cpuUsage();
+  await burst(Math.ceil(total / rounds));
+  const cpu = process.cpuUsage(cpu0);
+  perRound.push((cpu.user + cpu.system) / Math.ceil(total / rounds));
+}
+const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+perRound.sort((a, b) => a - b);
+console.log(
+  `${which}: min ${perRound[0]!.toFixed(0)} / median ${perRound[Math.floor(rounds / 2)]!.toFixed(0)} µs CPU per request over ${rounds} rounds of ${Math.ceil(total / rounds)}; ${((total / wallMs) * 1000).toFixed(0)} req/s wall (inject, concurrency ${concurrency}, ${os.cpus().length} cores, ${store.kind})`,
+);
+await app.close();
+await store.dispose();

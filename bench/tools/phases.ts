@@ -1,0 +1,71 @@
+/**
+ * Per-phase cost of the runner GET: each step the request makes, timed alone in a loop on a seeded temp SQLite file
+ * (or BENCH_DATABASE_URL's server), so the profile's shares can be read as microseconds per request.
+ *
+ *   node --import tsx bench/tools/phases.ts [iterations=20000]
+ */
+import { buildApp } from '../../src/app.ts';
+import { testConfig } from '../../src/config/config.ts';
+import { authenticateToken, enterpriseRoleOf, findEnterprise } from '../../src/domain/accounts/accounts.ts';
+import { systemClock, type DomainContext } from '../../src/domain/context.ts';
+import { findRunner, labelsByRunner, toWireRunner } from '../../src/domain/runners/read-model.ts';
+import { openStorage } from '../../src/storage/db.ts';
+import { migrateToLatest } from '../../src/storage/migrations/index.ts';
+import { runnersFixture } from '../fixtures/runners.ts';
+import { postgresStore, sqliteStore } from '../lib/stores.ts';
+import type { BenchContext } from '../lib/types.ts';
+
+const iterations = Number(process.argv[2] ?? 20_000);
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const store = databaseUrl !== undefined && databaseUrl !== '' ? await postgresStore(databaseUrl) : await sqliteStore();
+const config = testConfig({ storage: store.storage, logLevel: 'warn' });
+const seedStorage = openStorage(store.storage);
+await migrateToLatest(seedStorage);
+const seedDomain: DomainContext = { db: seedStorage.db, dialect: seedStorage.dialect, config, clock: systemClock };
+const memo = new Map<string, Promise<unknown>>();
+const fx = await runnersFixture({
+  domain: seedDomain,
+  fixture: <T>(key: string, make: () => Promise<T>) => {
+    if (!memo.has(key)) memo.set(key, make());
+    return memo.get(key) as Promise<T>;
+  },
+} as unknown as BenchContext);
+await seedStorage.close();
+
+const app = await buildApp({ config, skipMigrations: true });
+await app.ready();
+const ctx = app.gh;
+const enterprise = (await findEnterprise(ctx.db, fx.enterprise.slug))!;
+const runner = (await findRunner(ctx.db, enterprise.id, fx.sampleRunnerId))!;
+const labels = (await labelsByRunner(ctx.db, [runner.id])).get(runner.id)!;
+const wire = toWireRunner(ctx, runner, labels);
+const url = `/enterprises/${fx.enterprise.slug}/actions/runners/${fx.sampleRunnerId}`;
+
+const phases: Array<[string, () => unknown]> = [
+  ['authenticateToken (hash + token⋈user)', () => authenticateToken(ctx, fx.token)],
+  ['findEnterprise (by slug)', () => findEnterprise(ctx.db, fx.enterprise.slug)],
+  ['enterpriseRoleOf', () => enterpriseRoleOf(ctx.db, enterprise.id, fx.owner.id)],
+  ['findRunner (runner⋈group)', () => findRunner(ctx.db, enterprise.id, fx.sampleRunnerId)],
+  ['labelsByRunner', () => labelsByRunner(ctx.db, [runner.id])],
+  ['toWireRunner', () => toWireRunner(ctx, runner, labels)],
+  ['JSON.stringify(runner)', () => JSON.stringify(wire)],
+  ['crypto.randomUUID().toUpperCase()', () => crypto.randomUUID().toUpperCase()],
+  ['whole request via app.inject', () => app.inject({ method: 'GET', url, headers: fx.headers })],
+];
+
+console.log(`${iterations} sequential calls each, ${store.kind}; CPU µs per call (min of 3 runs)`);
+const only = process.env.PHASE;
+for (const [name, fn] of phases) {
+  if (only !== undefined && !name.startsWith(only)) continue;
+  const runs: number[] = [];
+  for (let run = 0; run < 3; run += 1) {
+    const n = name.startsWith('whole') ? Math.ceil(iterations / 4) : iterations;
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < n; i += 1) await fn();
+    const cpu = process.cpuUsage(cpu0);
+    runs.push((cpu.user + cpu.system) / n);
+  }
+  console.log(`  ${Math.min(...runs).toFixed(1).padStart(7)}  ${name}`);
+}
+await app.close();
+await store.dispose();
