@@ -401,6 +401,7 @@ describe(`organization SCIM (${storageKind})`, () => {
       assert.equal(ok.status, 201, ok.text);
       const noAgent = await strict.request('GET', path, { token: s.ownerToken, headers: { 'user-agent': '' } });
       assert.equal(noAgent.status, 403);
+      assertSchema('ghec', 'GET', USERS, 403, noAgent.body, SCIM);
     } finally {
       await strict.close();
     }

@@ -101,9 +101,9 @@ export const ORG_MOUNT: ScimMount = {
   prefix: '/scim/v2/organizations/:org',
   dialect: orgDialect,
   async resolve(ctx, request, reply) {
-    checkUserAgent(ctx, request);
     const { org: login } = request.params as { org: string };
     try {
+      checkUserAgent(ctx, request);
       const org = await orgFor(ctx.db, request, reply, login, { roles: ['admin'], scopes: orgDialect.scopes });
       if (org.enterprise_id !== null) {
         const enterprise = await ctx.db.selectFrom('enterprises').select('kind').where('id', '=', org.enterprise_id).executeTakeFirst();
