@@ -7,19 +7,19 @@
  *
  * A request reaches a dialect in three steps:
  *
- * 1. **Mount** (`mounts.ts`, `SCIM_MOUNTS`): a path prefix and a `resolve` function. The prefix is where the routes
- *    live (`/scim/v2`, `/scim/v2/enterprises/:enterprise`, and — next — `/scim/v2/organizations/:org`); every mount
- *    gets the same routes (`/Users`, `/Users/.search`, `/Users/:id`, `/Groups…`, `/ServiceProviderConfig`,
- *    `/ResourceTypes[/:name]`, `/Schemas[/:id]`), at the root and under `/api/v3`. `resolve` finds the tenant and
- *    the dialect and authorizes the caller (404 for what they may not see, then 403 for a missing scope).
+ * 1. **Mount** (`mounts.ts`, `SCIM_MOUNTS`): a path prefix, a `resolve` function, and optionally the one dialect it
+ *    serves. The prefix is where the routes live (`/scim/v2`, `/scim/v2/enterprises/:enterprise`,
+ *    `/scim/v2/organizations/:org`); every mount gets the same routes (`/Users`, `/Users/.search`, `/Users/:id`,
+ *    `/Groups…`, `/.search`, `/ServiceProviderConfig`, `/ResourceTypes[/:name]`, `/Schemas[/:id]`), at the root and
+ *    under `/api/v3`. `resolve` finds the tenant and the dialect and authorizes the caller (404 for what they may not
+ *    see, then 403 for a missing scope); a mount's fixed `dialect` renders errors raised while resolving in that
+ *    dialect's style (organization SCIM's 403/404 are SCIM errors).
  *    - The enterprise mount picks the dialect from the enterprise's `kind` through `ENTERPRISE_DIALECTS`
- *      (`{ managed: managedDialect }` today). An enterprise whose kind has no dialect answers 404.
- *      **To add the classic dialect: write `classic.ts` exporting `classicDialect: ScimDialect` and add
- *      `classic: classicDialect` to `ENTERPRISE_DIALECTS`.** Nothing else in the routing changes.
- *    - **To add the org dialect: write `org.ts` exporting `orgDialect` and append an org mount to `SCIM_MOUNTS`**
- *      (`prefix: '/scim/v2/organizations/:org'`, `resolve` with `orgFor(...)` and `admin:org`, tenant scope
- *      `org:<id>`, `tenant.org` set). A dialect without Groups leaves `rules.groupSchema`/`rules.groups` undefined and
- *      its Group routes answer 404.
+ *      (`managed` → `managed.ts`, `classic` → `classic.ts`); an enterprise whose kind has no dialect answers 404.
+ *      A new enterprise dialect is one file exporting a `ScimDialect` plus one entry there.
+ *    - A dialect at new paths (organization SCIM, `org.ts`) is one file plus one mount appended to `SCIM_MOUNTS`
+ *      (prefix, `resolve` with its own access rule, tenant scope such as `org:<id>`). A dialect without Groups
+ *      leaves `rules.groupSchema`/`rules.groups` undefined and its Group routes answer 404.
  * 2. **Dialect** (this interface): HTTP-level data — error documentation, the 404 style, list paging defaults,
  *    which attributes GitHub's response schema needs even under `attributes=`, the Group PATCH answer, request
  *    quirks, authorization scopes — and `rules`.
