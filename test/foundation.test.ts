@@ -140,6 +140,11 @@ describe(`foundation (${storageKind})`, () => {
     assert.ok(hasValidChecksum(auth.body.token));
     const me = await t.request('GET', '/user', { token: auth.body.token });
     assert.equal(me.body.login, 'octo-owner');
+    assertSchema('ghec', 'GET', '/user', 200, me.body);
+    const other = await t.request('GET', '/users/octo-owner', { token: adminToken });
+    assertSchema('ghec', 'GET', '/users/{username}', 200, other.body);
+    assert.equal('suspended_at' in other.body, false);
+    assert.equal((await t.request('GET', '/users/nobody-here', { token: adminToken })).status, 404);
     assert.equal(me.headers.get('x-oauth-scopes'), 'admin:enterprise');
 
     const unknownScope = await t.request('POST', '/admin/users/octo-owner/authorizations', { token: adminToken, body: { scopes: ['admin:everything'] } });

@@ -40,7 +40,7 @@ export function toSimpleUser(user: UserRow, apiBase: string): Record<string, unk
   };
 }
 
-/** The `public-user`/`private-user` shape of `GET /users/{username}` and `GET /user`. */
+/** The `public-user` shape of `GET /users/{username}`. */
 export function toFullUser(user: UserRow, apiBase: string): Record<string, unknown> {
   return {
     ...toSimpleUser(user, apiBase),
@@ -56,7 +56,23 @@ export function toFullUser(user: UserRow, apiBase: string): Record<string, unkno
     following: 0,
     created_at: user.created_at,
     updated_at: user.updated_at,
-    suspended_at: user.suspended_at,
+    // GitHub Enterprise Server shows `suspended_at` on suspended users only; the public-user schema (which forbids extra
+    // properties) does not list it, so an active user's body stays exactly schema-valid.
+    ...(user.suspended_at === null ? {} : { suspended_at: user.suspended_at }),
+  };
+}
+
+/** The `private-user` shape of `GET /user`: the public profile plus the owner-only counters (Gatehouse hosts no repositories). */
+export function toPrivateUser(user: UserRow, apiBase: string): Record<string, unknown> {
+  return {
+    ...toFullUser(user, apiBase),
+    user_view_type: 'private',
+    private_gists: 0,
+    total_private_repos: 0,
+    owned_private_repos: 0,
+    disk_usage: 0,
+    collaborators: 0,
+    two_factor_authentication: false,
   };
 }
 

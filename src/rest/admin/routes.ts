@@ -16,7 +16,7 @@ import {
 } from '../../domain/accounts/accounts.ts';
 import { notFound } from '../../errors/api-error.ts';
 import { actorOf, principalOf, requireScopes } from '../../http/access.ts';
-import { toEnterprise, toFullUser, toOrganizationSimple, toSimpleUser } from '../shapes.ts';
+import { toEnterprise, toFullUser, toOrganizationSimple, toPrivateUser, toSimpleUser } from '../shapes.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-server@3.19/rest/enterprise-admin';
 
@@ -159,7 +159,7 @@ export function adminRoutes(app: FastifyInstance): void {
     },
   );
 
-  app.get('/user', async (request) => toFullUser(principalOf(request).user, request.apiBase));
+  app.get('/user', async (request) => toPrivateUser(principalOf(request).user, request.apiBase));
 
   app.get<{ Params: { username: string } }>('/users/:username', async (request) => {
     const user = await findUserByLogin(ctx.db, request.params.username);
