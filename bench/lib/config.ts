@@ -11,6 +11,8 @@ export interface BenchConfig {
   readonly duration: number;
   /** Seconds of unmeasured load before each measurement so the server is JIT-warm (BENCH_WARMUP). */
   readonly warmup: number;
+  /** Attempts per repeatable scenario, best reported (BENCH_REPEAT, default 1): for a machine shared with other work. */
+  readonly repeat: number;
   /** Concurrent connections (BENCH_CONNECTIONS, default 50). */
   readonly connections: number;
   /** When set, the suite also runs on a fresh database created on this PostgreSQL server and dropped afterwards. */
@@ -60,6 +62,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv, root: string): BenchConf
   return {
     duration,
     warmup: numberFrom('BENCH_WARMUP', env.BENCH_WARMUP, Math.min(3, Math.max(1, Math.round(duration / 4)))),
+    repeat: Math.round(numberFrom('BENCH_REPEAT', env.BENCH_REPEAT, 1)),
     connections: Math.round(numberFrom('BENCH_CONNECTIONS', env.BENCH_CONNECTIONS, 50)),
     databaseUrl: databaseUrl === '' ? undefined : databaseUrl,
     only: (env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),

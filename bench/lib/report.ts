@@ -13,9 +13,13 @@ export interface ReportMeta {
   cpuModel: string;
   pinning: string;
   durationSeconds: number;
+  /** Attempts per repeatable scenario; the best is reported. */
+  repeat: number;
   warmupSeconds: number;
   connections: number;
   commit: string | undefined;
+  /** 1-minute load average when the run started and ended. */
+  loadAverage: { before: number; after: number };
   notes: string[];
 }
 
@@ -58,7 +62,7 @@ export function renderTable(results: readonly ScenarioResult[], meta: ReportMeta
       .join('  ')
       .trimEnd();
   const out = [
-    `Gatehouse bench: ${meta.durationSeconds} s measured per scenario after ${meta.warmupSeconds} s warm-up, ${meta.connections} connections (autocannon)`,
+    `Gatehouse bench: ${meta.durationSeconds} s measured per scenario after ${meta.warmupSeconds} s warm-up, ${meta.connections} connections (autocannon)${meta.repeat > 1 ? `, best of ${meta.repeat} attempts` : ''}`,
     `node ${meta.node}, ${meta.cpus} x ${meta.cpuModel}; ${meta.pinning}`,
     '',
     line(header),

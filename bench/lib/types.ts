@@ -112,6 +112,11 @@ export interface Scenario {
   readonly targetRatio?: number;
   /** Stores the scenario makes sense on; default all. */
   readonly stores?: readonly StoreKind[];
+  /**
+   * True when `run` can be repeated on the same seed (reads); then BENCH_REPEAT=N runs it N times, each on a fresh
+   * server child, and reports the best. Scenarios that write (create 10,000 users) leave it unset.
+   */
+  readonly repeatable?: boolean;
 }
 
 /** One row of the report. */
@@ -120,6 +125,8 @@ export interface ScenarioResult {
   id: string;
   title: string;
   measurement: Measurement | null;
+  /** Every attempt when the scenario was repeated (BENCH_REPEAT). */
+  attempts?: Measurement[] | undefined;
   baseline?: string | undefined;
   ratio?: number | undefined;
   targetRatio?: number | undefined;

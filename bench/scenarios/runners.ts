@@ -15,6 +15,7 @@ const CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfe
 const ceiling: Scenario = {
   id: 'runners.ceiling',
   title: 'bare node:http, same bytes as runner GET',
+  repeatable: true,
   async setup(ctx) {
     await runnersFixture(ctx);
   },
@@ -39,6 +40,7 @@ const get: Scenario = {
   id: 'runners.get',
   title: 'GET /enterprises/{e}/actions/runners/{id}',
   baseline: 'runners.ceiling',
+  repeatable: true,
   targetRatio: 0.5,
   async setup(ctx) {
     await runnersFixture(ctx);
@@ -59,6 +61,7 @@ const get: Scenario = {
 const list: Scenario = {
   id: 'runners.list',
   title: 'GET …/actions/runners?per_page=100&page=50 (10,000 stored)',
+  repeatable: true,
   async setup(ctx) {
     await runnersFixture(ctx);
   },
