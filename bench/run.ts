@@ -281,7 +281,7 @@ async function main(): Promise<void> {
     notes: [
       ...busyNote(loadBefore, os.loadavg()[0] ?? 0, cpus.length),
       'srv cpu µs/req = CPU time (user+system) of the server process per completed request, the figure least disturbed by other load on the machine; srv cpu = that CPU time over the wall time (100% = one core saturated)',
-      `the reference machine has ${cpus.length} core(s): one runs autocannon, one the server under test, so the ceiling is partly the load generator's own limit; PostgreSQL (if used) shares both`,
+      `this machine has ${cpus.length} core(s): one runs autocannon, one the server under test (PostgreSQL, if used, shares both); a ceiling row near 100% srv cpu is server-bound, well below it the load generator was the limit`,
     ],
   };
   process.stdout.write(renderTable(results, meta));

@@ -1,0 +1,85 @@
+/**
+ * Where the runner GET's server time goes, layer by layer, over real HTTP: a plain Fastify route returning a constant
+ * runner body; the same body behind Gatehouse's conventions with `auth: false`; behind token authentication; and the
+ * real runner GET. The server runs in this process (CPU time sampled around each run), autocannon in a child.
+ *
+ *   node --import tsx bench/tools/floor.ts [seconds=5]
+ */
+import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { testConfig } from '../../src/config/config.ts';
+import { findEnterprise } from '../../src/domain/accounts/accounts.ts';
+import { systemClock, type DomainContext } from '../../src/domain/context.ts';
+import { openStorage } from '../../src/storage/db.ts';
+import { migrateToLatest } from '../../src/storage/migrations/index.ts';
+import { runnersFixture } from '../fixtures/runners.ts';
+import { sqliteStore } from '../lib/stores.ts';
+import type { BenchContext } from '../lib/types.ts';
+
+const seconds = Number(process.argv[2] ?? 5);
+const store = await sqliteStore();
+const config = testConfig({ storage: store.storage, logLevel: 'warn' });
+const storage = openStorage(store.storage);
+await migrateToLatest(storage);
+const domain: DomainContext = { db: storage.db, dialect: storage.dialect, config, clock: systemClock };
+const memo = new Map<string, Promise<unknown>>();
+const fx = await runnersFixture({
+  domain,
+  fixture: <T>(key: string, make: () => Promise<T>) => {
+    if (!memo.has(key)) memo.set(key, make());
+    return memo.get(key) as Promise<T>;
+  },
+} as unknown as BenchContext);
+await storage.close();
+
+const runnerPath = `/enterprises/${fx.enterprise.slug}/actions/runners/${fx.sampleRunnerId}`;
+const probe = await buildApp({ config, skipMigrations: true });
+const body = (await probe.inject({ method: 'GET', url: runnerPath, headers: fx.headers })).json<unknown>();
+await probe.close();
+const app = await buildApp({ config, skipMigrations: true });
+app.get('/floor/no-auth', { config: { auth: false } }, async () => body);
+app.get('/floor/auth', async () => body);
+// One indexed lookup through Kysely, no authentication: the cost of a query in the request path.
+app.get('/floor/one-query', { config: { auth: false } }, async () => {
+  await findEnterprise(app.gh.db, fx.enterprise.slug);
+  return body;
+});
+const plain = Fastify({ logger: { level: 'warn' } });
+plain.get('/floor/plain', async () => body);
+await app.listen({ host: '127.0.0.1', port: 0 });
+await plain.listen({ host: '127.0.0.1', port: 0 });
+const appPort = (app.server.address() as AddressInfo).port;
+const plainPort = (plain.server.address() as AddressInfo).port;
+
+async function measure(name: string, port: number, path: string): Promise<void> {
+  // FLOOR_ONLY=<prefix> runs one layer (e.g. under --cpu-prof).
+  if (process.env.FLOOR_ONLY !== undefined && !name.startsWith(process.env.FLOOR_ONLY)) return;
+  const args = ['-c', '50', '-d', String(seconds), '--json', ...Object.entries(fx.headers).flatMap(([k, v]) => ['-H', `${k}=${v}`])];
+  const cpu0 = process.cpuUsage();
+  const out = await new Promise<string>((resolve) => {
+    const child = spawn(process.execPath, ['node_modules/autocannon/autocannon.js', ...args, `http://127.0.0.1:${port}${path}`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.on('exit', () => resolve(text));
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const r = JSON.parse(out) as { requests: { total: number }; duration: number; non2xx: number };
+  console.log(
+    `${name.padEnd(44)} ${String(Math.round(r.requests.total / r.duration)).padStart(6)} req/s  ${((cpu.user + cpu.system) / r.requests.total).toFixed(0).padStart(4)} µs CPU/req (${(cpu.system / r.requests.total).toFixed(0)} system)${r.non2xx > 0 ? `  ${r.non2xx} non-2xx` : ''}`,
+  );
+}
+
+for (let round = 0; round < 2; round += 1) {
+  await measure('plain Fastify, constant runner body', plainPort, '/floor/plain');
+  await measure('+ Gatehouse conventions (auth: false)', appPort, '/floor/no-auth');
+  await measure('+ one enterprise lookup (auth: false)', appPort, '/floor/one-query');
+  await measure('+ token authentication', appPort, '/floor/auth');
+  await measure('runner GET (+ enterprise, runner, labels)', appPort, runnerPath);
+}
+await plain.close();
+await app.close();
+await store.dispose();
