@@ -243,8 +243,9 @@ async function runStore(bench: BenchConfig, store: BenchStore, scenarios: Scenar
 
 /** Other processes on the machine skew req/s (and, pinned, starve the server's core): say so in the report. */
 function busyNote(before: number, after: number, cores: number): string[] {
-  // The bench itself keeps about two cores busy, so only load from before it started is someone else's for sure.
-  if (before < 0.5 * cores) return [];
+  // The bench itself keeps about two cores busy (and a previous run's load decays over minutes), so only a load
+  // average of a full core per core before it started says for sure that someone else was using the machine.
+  if (before < cores) return [];
   return [
     `the machine was busy before the run (1-minute load average ${before.toFixed(1)} on ${cores} cores, ${after.toFixed(1)} at the end): req/s and latencies are depressed; compare srv cpu µs/req`,
   ];
