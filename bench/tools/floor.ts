@@ -6,11 +6,15 @@
  *   node --import tsx bench/tools/floor.ts [seconds=5]
  */
 import { spawn } from 'node:child_process';
+import SQLite from 'better-sqlite3';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { testConfig } from '../../src/config/config.ts';
+import { hashToken } from '../../src/auth/tokens.ts';
 import { findEnterprise } from '../../src/domain/accounts/accounts.ts';
+import { toWireRunner, type RunnerWithGroup } from '../../src/domain/runners/read-model.ts';
+import type { RunnerLabelRow } from '../../src/storage/tables.ts';
 import { systemClock, type DomainContext } from '../../src/domain/context.ts';
 import { openStorage } from '../../src/storage/db.ts';
 import { migrateToLatest } from '../../src/storage/migrations/index.ts';
@@ -41,6 +45,22 @@ await probe.close();
 const app = await buildApp({ config, skipMigrations: true });
 app.get('/floor/no-auth', { config: { auth: false } }, async () => body);
 app.get('/floor/auth', async () => body);
+// The same four lookups as the runner GET, as synchronous better-sqlite3 statements on a second connection (no
+// Kysely, no awaits): the floor for "four queries per request" whatever the query layer.
+const raw = new SQLite(store.storage.kind === 'sqlite' ? store.storage.filename : ':memory:');
+const rawToken = raw.prepare('select u.*, t.id as token_id, t.scopes as token_scopes from access_tokens t join users u on u.id = t.user_id where t.token_hash = ?');
+const rawEnterprise = raw.prepare('select e.*, m.role as caller_role from enterprises e left join enterprise_members m on m.enterprise_id = e.id and m.user_id = ? where e.slug_lower = ?');
+const rawRunner = raw.prepare('select r.*, g.number as group_number from runners r join runner_groups g on g.id = r.runner_group_id where r.enterprise_id = ? and r.id = ?');
+const rawLabels = raw.prepare('select * from runner_labels where runner_id = ? order by id');
+app.get<{ Params: { e: string; id: string } }>('/floor/raw/:e/:id', { config: { auth: false } }, async (request) => {
+  const token = (request.headers.authorization ?? '').slice('Bearer '.length);
+  const user = rawToken.get(hashToken(token)) as { id: number } | undefined;
+  if (user === undefined) throw new Error('no token');
+  const enterprise = rawEnterprise.get(user.id, request.params.e.toLowerCase()) as { id: number } | undefined;
+  if (enterprise === undefined) throw new Error('no enterprise');
+  const runner = rawRunner.get(enterprise.id, Number(request.params.id)) as RunnerWithGroup;
+  return toWireRunner(app.gh, runner, rawLabels.all(runner.id) as RunnerLabelRow[]);
+});
 // One indexed lookup through Kysely, no authentication: the cost of a query in the request path.
 app.get('/floor/one-query', { config: { auth: false } }, async () => {
   await findEnterprise(app.gh.db, fx.enterprise.slug);
@@ -79,7 +99,9 @@ for (let round = 0; round < 2; round += 1) {
   await measure('+ one enterprise lookup (auth: false)', appPort, '/floor/one-query');
   await measure('+ token authentication', appPort, '/floor/auth');
   await measure('runner GET (+ enterprise, runner, labels)', appPort, runnerPath);
+  await measure('same 4 lookups, raw better-sqlite3 (no Kysely)', appPort, `/floor/raw/${fx.enterprise.slug}/${fx.sampleRunnerId}`);
 }
 await plain.close();
 await app.close();
+raw.close();
 await store.dispose();
