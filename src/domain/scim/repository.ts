@@ -75,17 +75,26 @@ export async function findUser(db: ScimDb, scope: string, scimId: string): Promi
   return row === undefined ? undefined : toStoredUser(row);
 }
 
-/** Identities of the tenant with these SCIM ids (unknown ids are simply absent from the result). */
+/**
+ * Identities of the tenant with these SCIM ids (unknown ids and other tenants' are simply absent from the result).
+ * The lookup goes by the globally unique `scim_id` index and the tenant is checked on the rows found: with
+ * `scope = ?` in the SQL, SQLite's planner prefers the tenant's `(scope, id)` index for an `IN` list and walks the
+ * whole tenant (100,000 rows for one PUT of a large group).
+ */
 export async function findUsersByScimIds(db: ScimDb, scope: string, scimIds: readonly string[]): Promise<MemberRef[]> {
   const out: MemberRef[] = [];
   for (const ids of chunked([...new Set(scimIds)])) {
-    const rows = await db.selectFrom('scim_users').select(['id', 'scim_id', 'user_id']).where('scope', '=', scope).where('scim_id', 'in', ids).execute();
-    for (const row of rows) out.push({ rowId: row.id, scimId: row.scim_id, userId: row.user_id });
+    const rows = await db.selectFrom('scim_users').select(['id', 'scim_id', 'user_id', 'scope']).where('scim_id', 'in', ids).execute();
+    for (const row of rows) if (row.scope === scope) out.push({ rowId: row.id, scimId: row.scim_id, userId: row.user_id });
   }
   return out;
 }
 
-/** Conflicting identities of the tenant, for precise 409 messages (the unique constraints remain the guard). */
+/**
+ * Conflicting identities of the tenant, for precise 409 messages (the unique constraints remain the guard). Each
+ * alternative repeats the tenant so that it matches one of the tenant's unique indexes on its own: SQLite answers
+ * the `or` as a union of three index lookups, where `scope = ? and (a or b or c)` walked every identity of the tenant.
+ */
 export async function findUserConflict(
   db: ScimDb,
   scope: string,
@@ -95,11 +104,10 @@ export async function findUserConflict(
   let query = db
     .selectFrom('scim_users')
     .select(['id', 'user_name_lower', 'external_id', 'login_lower'])
-    .where('scope', '=', scope)
     .where((eb) => {
-      const ors = [eb('user_name_lower', '=', candidate.userNameLower)];
-      if (candidate.externalId !== null) ors.push(eb('external_id', '=', candidate.externalId));
-      if (candidate.loginLower !== null) ors.push(eb('login_lower', '=', candidate.loginLower));
+      const ors = [eb.and([eb('scope', '=', scope), eb('user_name_lower', '=', candidate.userNameLower)])];
+      if (candidate.externalId !== null) ors.push(eb.and([eb('scope', '=', scope), eb('external_id', '=', candidate.externalId)]));
+      if (candidate.loginLower !== null) ors.push(eb.and([eb('scope', '=', scope), eb('login_lower', '=', candidate.loginLower)]));
       return eb.or(ors);
     });
   if (exceptRowId !== undefined) query = query.where('id', '<>', exceptRowId);
@@ -117,11 +125,16 @@ export async function countUsers(db: ScimDb, scope: string, where: RawBuilder<Sq
   return Number(row.n);
 }
 
-/** One page of the tenant's identities in id order (stable across pages, X10). */
+/**
+ * One page of the tenant's identities in id order (stable across pages, X10). The page's ids are found first (for an
+ * unfiltered list from the `(scope, id)` index alone), then only those rows are read: a plain `OFFSET` reads and
+ * discards every skipped row, 90,000 whole resources for `startIndex=90000`.
+ */
 export async function listUsers(db: ScimDb, scope: string, where: RawBuilder<SqlBool> | undefined, offset: number, limit: number): Promise<StoredUser[]> {
-  let query = db.selectFrom('scim_users').select(USER_COLUMNS).where('scim_users.scope', '=', scope);
-  if (where !== undefined) query = query.where(where);
-  const rows = await query.orderBy('scim_users.id').limit(limit).offset(offset).execute();
+  let page = db.selectFrom('scim_users').select('scim_users.id').where('scim_users.scope', '=', scope);
+  if (where !== undefined) page = page.where(where);
+  page = page.orderBy('scim_users.id').limit(limit).offset(offset);
+  const rows = await db.selectFrom('scim_users').select(USER_COLUMNS).where('scim_users.id', 'in', page).orderBy('scim_users.id').execute();
   return rows.map(toStoredUser);
 }
 
