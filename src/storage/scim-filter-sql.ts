@@ -61,9 +61,21 @@ export type ScimExtraTables = {
 export type ScimDatabase = Database & ScimExtraTables;
 export type ScimDb = Kysely<ScimDatabase> | Transaction<ScimDatabase>;
 
-/** The store seen with the SCIM tables of migration 0007. */
+const scimViews = new WeakMap<Kysely<Database>, ScimDb>();
+
+/**
+ * The store seen with the SCIM tables of migration 0007. The view of a store is made once and reused (a transaction
+ * gets a fresh one): precompiled queries (`src/storage/precompiled.ts`) are cached per Kysely instance, so a view
+ * made anew on every request would never hit that cache.
+ */
 export function withScimTables(db: Kysely<Database> | Transaction<Database>): ScimDb {
-  return db.withTables<ScimExtraTables>() as ScimDb;
+  if (db.isTransaction) return db.withTables<ScimExtraTables>() as ScimDb;
+  let view = scimViews.get(db);
+  if (view === undefined) {
+    view = db.withTables<ScimExtraTables>() as ScimDb;
+    scimViews.set(db, view);
+  }
+  return view;
 }
 
 export interface FilterSqlOptions {

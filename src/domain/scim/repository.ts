@@ -5,8 +5,10 @@
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { JsonObject } from '../../scim/engine/index.ts';
-import type { ScimDb, UserValueRow } from '../../storage/scim-filter-sql.ts';
+import { precompiled } from '../../storage/precompiled.ts';
+import { withScimTables, type ScimDb, type UserValueRow } from '../../storage/scim-filter-sql.ts';
 import type { Bool, ScimDialectName } from '../../storage/tables.ts';
+import type { Db } from '../context.ts';
 import type { MemberRef, StoredGroup, StoredUser } from './types.ts';
 
 /** Rows per `IN (...)` list or multi-row insert; far below SQLite's and PostgreSQL's parameter limits. */
@@ -70,8 +72,14 @@ const USER_COLUMNS = [
   'scim_users.updated_at',
 ] as const;
 
+// Every GET, PUT and PATCH of a User starts with this lookup; precompiled (src/storage/precompiled.ts) to skip query
+// building. The store is passed as `Db`: precompiled queries only compile and run, and `withScimTables` gives the view.
+const userByScimId = precompiled((db: Db, p: { scope: string; scimId: string }) =>
+  withScimTables(db).selectFrom('scim_users').select(USER_COLUMNS).where('scope', '=', p.scope).where('scim_id', '=', p.scimId),
+);
+
 export async function findUser(db: ScimDb, scope: string, scimId: string): Promise<StoredUser | undefined> {
-  const row = await db.selectFrom('scim_users').select(USER_COLUMNS).where('scope', '=', scope).where('scim_id', '=', scimId).executeTakeFirst();
+  const [row] = await userByScimId(db as unknown as Db, { scope, scimId });
   return row === undefined ? undefined : toStoredUser(row);
 }
 
@@ -222,9 +230,25 @@ export interface GroupOfUser {
   readonly displayName: string;
 }
 
+const groupsOfOneUser = precompiled((db: Db, p: { rowId: number }) =>
+  db
+    .selectFrom('scim_group_members as m')
+    .innerJoin('scim_groups as g', 'g.id', 'm.group_id')
+    .select(['m.scim_user_id', 'g.scim_id', 'g.display_name'])
+    .where('m.scim_user_id', '=', p.rowId)
+    .orderBy('g.id'),
+);
+
 /** The groups of each identity (for the derived `groups` attribute), ordered by group id. */
 export async function groupsOfUsers(db: ScimDb, rowIds: readonly number[]): Promise<Map<number, GroupOfUser[]>> {
   const out = new Map<number, GroupOfUser[]>();
+  if (rowIds.length === 1) {
+    // One identity (GET, a write's answer, a one-result filter): the same query, precompiled.
+    const rowId = rowIds[0] as number;
+    const rows = await groupsOfOneUser(db as unknown as Db, { rowId });
+    out.set(rowId, rows.map((row) => ({ scimId: row.scim_id, displayName: row.display_name })));
+    return out;
+  }
   for (const ids of chunked(rowIds)) {
     const rows = await db
       .selectFrom('scim_group_members as m')
