@@ -13,10 +13,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.ts';
-import { findEnterprise } from '../../domain/accounts/accounts.ts';
+import { findEnterprise, findEnterpriseWithRole } from '../../domain/accounts/accounts.ts';
 import type { ScimTenant } from '../../domain/scim/types.ts';
 import { ApiError, notFound } from '../../errors/api-error.ts';
-import { enterpriseFor, orgFor } from '../../http/access.ts';
+import { enterpriseFor, orgFor, requireScopes } from '../../http/access.ts';
 import { ScimError } from '../engine/index.ts';
 import type { EnterpriseRow } from '../../storage/tables.ts';
 import type { ScimDialect } from './dialect.ts';
@@ -83,6 +83,24 @@ export const ENTERPRISE_MOUNT: ScimMount = {
   prefix: '/scim/v2/enterprises/:enterprise',
   async resolve(ctx, request, reply) {
     const { enterprise: slug } = request.params as { enterprise: string };
+    const principal = request.principal;
+    if (principal !== null) {
+      // Every SCIM request: the enterprise and the caller's role in one query (`findEnterpriseWithRole`, as
+      // `enterpriseFor` uses), then the same checks in the same order as below: unknown enterprise 404, no dialect
+      // 404, User-Agent (strict) 403, not an owner 404 (site administrators see all), missing scope 403.
+      const found = await findEnterpriseWithRole(ctx.db, slug, principal.user.id);
+      if (found === undefined) throw notFound();
+      const dialect = ENTERPRISE_DIALECTS[found.enterprise.kind];
+      if (dialect === undefined) throw notFound();
+      checkUserAgent(ctx, request);
+      if (principal.user.site_admin !== 1 && found.role !== 'owner') throw notFound();
+      requireScopes(request, reply, dialect.scopes);
+      const allowed = found.enterprise;
+      return {
+        dialect,
+        tenant: { scope: `enterprise:${allowed.id}`, dialect: dialect.name, enterprise: allowed, org: null, baseUrl: `${request.apiBase}/scim/v2/enterprises/${allowed.slug}` },
+      };
+    }
     const enterprise = await findEnterprise(ctx.db, slug);
     if (enterprise === undefined) throw notFound();
     const dialect = ENTERPRISE_DIALECTS[enterprise.kind];

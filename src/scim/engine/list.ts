@@ -171,7 +171,23 @@ interface CompiledProjection {
   readonly excludeUnknown: ReadonlySet<string>;
 }
 
+/** The compiled default projection (no `attributes`, no `excludedAttributes`) of each resource type. */
+const defaultProjections = new WeakMap<ResourceSchema, CompiledProjection>();
+
 function compileProjection(schema: ResourceSchema, projection: Projection): CompiledProjection {
+  if (projection.attributes === undefined && (projection.excludedAttributes === undefined || projection.excludedAttributes.length === 0)) {
+    // Most requests ask for the default representation: compile it once per resource type.
+    let compiled = defaultProjections.get(schema);
+    if (compiled === undefined) {
+      compiled = compileProjectionOf(schema, {});
+      defaultProjections.set(schema, compiled);
+    }
+    return compiled;
+  }
+  return compileProjectionOf(schema, projection);
+}
+
+function compileProjectionOf(schema: ResourceSchema, projection: Projection): CompiledProjection {
   const excluded = projection.excludedAttributes ?? [];
   return {
     ...(projection.attributes === undefined ? {} : { include: resolveSelections(projection.attributes, schema) }),

@@ -16,13 +16,30 @@ export interface ResolvedAttribute {
   readonly path: AttributePath;
 }
 
-/** Find an attribute by name, ignoring letter case (RFC 7643 §2.1). */
+/** Per attribute list: lower-case name → first attribute of that name (rebuilt if the list's length changed). */
+const byLowerName = new WeakMap<readonly AttributeDefinition[], { length: number; map: Map<string, AttributeDefinition> }>();
+
+/**
+ * Find an attribute by name, ignoring letter case (RFC 7643 §2.1). Every resource rendered or projected looks up each
+ * of its attributes, so each list's names are folded once and kept in a map (the first of equal names wins, as
+ * a linear search would find it).
+ */
 export function findAttribute(
   attributes: readonly AttributeDefinition[],
   name: string,
 ): AttributeDefinition | undefined {
-  const lower = name.toLowerCase();
-  return attributes.find((attribute) => attribute.name.toLowerCase() === lower);
+  if (attributes.length === 0) return undefined;
+  let index = byLowerName.get(attributes);
+  if (index === undefined || index.length !== attributes.length) {
+    const map = new Map<string, AttributeDefinition>();
+    for (const attribute of attributes) {
+      const key = attribute.name.toLowerCase();
+      if (!map.has(key)) map.set(key, attribute);
+    }
+    index = { length: attributes.length, map };
+    byLowerName.set(attributes, index);
+  }
+  return index.map.get(name.toLowerCase());
 }
 
 /** The schema extension of `schema` whose URN is `uri`, ignoring letter case. */
@@ -31,9 +48,18 @@ export function findExtension(schema: ResourceSchema, uri: string): ScimSchema |
   return schema.extensions.find((extension) => extension.schema.id.toLowerCase() === lower)?.schema;
 }
 
-/** Attributes addressable without a URN or with the core URN: the core schema's, then the common ones. */
+const coreAttributeLists = new WeakMap<ResourceSchema, { source: readonly AttributeDefinition[]; list: readonly AttributeDefinition[] }>();
+
+/**
+ * Attributes addressable without a URN or with the core URN: `schemas`, the common ones, then the core schema's.
+ * The same list object per resource type (so `findAttribute` indexes it once).
+ */
 export function coreAttributes(schema: ResourceSchema): readonly AttributeDefinition[] {
-  return [SCHEMAS_ATTRIBUTE, ...COMMON_ATTRIBUTES, ...schema.core.attributes];
+  const cached = coreAttributeLists.get(schema);
+  if (cached !== undefined && cached.source === schema.core.attributes && cached.list.length === 1 + COMMON_ATTRIBUTES.length + schema.core.attributes.length) return cached.list;
+  const list = [SCHEMAS_ATTRIBUTE, ...COMMON_ATTRIBUTES, ...schema.core.attributes];
+  coreAttributeLists.set(schema, { source: schema.core.attributes, list });
+  return list;
 }
 
 /**
