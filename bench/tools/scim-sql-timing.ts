@@ -4,7 +4,7 @@
  * domain service (`patchGroup`, as the route does) on a Kysely that logs every query, and prints the statements by
  * total time.
  *
- *   node --import tsx bench/tools/scim-sql-timing.ts [linked|plain|get] [requests=300]
+ *   node --import tsx bench/tools/scim-sql-timing.ts [linked|plain|get|page] [requests=300]
  */
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type LogEvent } from 'kysely';
@@ -61,7 +61,7 @@ const db = new Kysely<Database>({
   },
 });
 const domain: DomainContext = { db, dialect: 'sqlite', config: testConfig({ storage: store.storage }), clock: systemClock };
-const spares = fx.takeSpares('timing', Math.min(total + 50, fx.spare));
+const spares = which === 'page' || which === 'get' ? Array.from({ length: total + 50 }, () => '') : fx.takeSpares('timing', Math.min(total + 50, fx.spare));
 const group = which === 'plain' ? fx.groups.g1k : fx.groups.g10kSync;
 const options = { strict: false, actor: fx.actor, withRelations: false };
 let wall = 0;
@@ -69,6 +69,7 @@ for (let i = 0; i < Math.min(total + 50, spares.length); i += 1) {
   record = i >= 50;
   const t0 = process.hrtime.bigint();
   if (which === 'get') await users.getUser(domain, fx.tenant, fx.scimIds[20_000 + i] ?? '', true);
+  else if (which === 'page') await users.listUsers(domain, managedDialect.rules, fx.tenant, { filter: undefined, startIndex: Math.round(fx.core * 0.9), count: 30, withRelations: true });
   else {
     const body = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: spares[i] }] }] };
     await groups.patchGroup(domain, managedDialect.rules, fx.tenant, group.scimId, body, options);
