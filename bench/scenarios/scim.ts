@@ -4,6 +4,7 @@
  * ceiling:
  * - `scim.ceiling`: node:http answering with the bytes Gatehouse sends for `GET /Users/{id}`;
  * - `scim.users.get`: `GET /Users/{id}`, target >= 40% of the ceiling's throughput;
+ * - `scim.floor`: `GET /user` with the same token, the floor of any authenticated request (for reading the above);
  * - `scim.users.filter.1k` / `.100k`: `filter=userName eq "…"` with 1,000 and 100,000+ users stored; target: the
  *   same cost at both sizes (throughput at 100,000 >= 1/1.5 of that at 1,000);
  * - `scim.users.page`: `GET /Users?startIndex=90000&count=30` with 100,000+ users stored;
@@ -134,6 +135,30 @@ const get: Scenario = {
     expectThat(Array.isArray(seeded.json.groups) && seeded.json.groups.length === 1, 'sample user should be in exactly one group', seeded.raw);
     const m = await ctx.load({ server, path: userPath(fx, indexes[0] ?? 0), requests: rotating(indexes.map((i) => userPath(fx, i))), headers: fx.scimHeaders, expectStatus: 200 });
     m.notes = [`${indexes.length} users in rotation, ${seeded.raw.length} B body`];
+    return m;
+  },
+};
+
+/**
+ * Not a target: the cheapest authenticated request with the same token (`GET /user`: token lookup, the shared hooks,
+ * a small JSON body), to tell how much of `scim.users.get` is the floor every authenticated request pays.
+ */
+const floor: Scenario = {
+  id: 'scim.floor',
+  title: 'GET /user, same token (authenticated-request floor)',
+  baseline: 'scim.ceiling',
+  async setup(ctx) {
+    await bigTenant(ctx);
+  },
+  async run(ctx) {
+    const fx = await bigTenant(ctx);
+    const server = await ctx.gatehouse();
+    const headers = { ...fx.restHeaders };
+    delete headers['content-type'];
+    const res = await probe(server, { method: 'GET', path: '/user', headers });
+    expectThat(res.status === 200 && res.json.login === fx.owner.login, 'GET /user should answer the owner', res.raw);
+    const m = await ctx.load({ server, path: '/user', headers, expectStatus: 200 });
+    m.notes = [`${res.raw.length} B body`];
     return m;
   },
 };
@@ -292,4 +317,4 @@ const addBig = addScenario('scim.groups.add.100k', 'SCIM PATCH Groups add 1 memb
   targetRatio: 1 / 1.5,
 });
 
-export const scenarios: Scenario[] = [ceiling, get, filterSmall, filterBig, page, create, addSmall, addBig];
+export const scenarios: Scenario[] = [ceiling, get, floor, filterSmall, filterBig, page, create, addSmall, addBig];

@@ -1,13 +1,15 @@
 /**
  * Which statements a SCIM write spends its time in: seeds the smoke-size big tenant (`bench/fixtures/scim.ts`) and its
- * three linked teams (`bench/fixtures/external-groups.ts`) into a SQLite file, then runs member adds through the
+ * three linked teams (`bench/fixtures/external-groups.ts`) into a SQLite file (or a new database on
+ * BENCH_DATABASE_URL's PostgreSQL server), then runs member adds through the
  * domain service (`patchGroup`, as the route does) on a Kysely that logs every query, and prints the statements by
  * total time.
  *
  *   node --import tsx bench/tools/scim-sql-timing.ts [linked|plain|get|page] [requests=300]
  */
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type LogEvent } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
+import pg from 'pg';
 import { testConfig } from '../../src/config/config.ts';
 import { systemClock, type DomainContext } from '../../src/domain/context.ts';
 import * as groups from '../../src/domain/scim/groups.ts';
@@ -18,12 +20,13 @@ import { migrateToLatest } from '../../src/storage/migrations/index.ts';
 import type { Database } from '../../src/storage/tables.ts';
 import { syncedTeams } from '../fixtures/external-groups.ts';
 import { loadBenchConfig } from '../lib/config.ts';
-import { sqliteStore } from '../lib/stores.ts';
+import { postgresStore, sqliteStore } from '../lib/stores.ts';
 import type { BenchContext } from '../lib/types.ts';
 
 const which = process.argv[2] ?? 'linked';
 const total = Number(process.argv[3] ?? 300);
-const store = await sqliteStore();
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const store = databaseUrl !== undefined && databaseUrl !== '' ? await postgresStore(databaseUrl) : await sqliteStore();
 const storage = openStorage(store.storage);
 await migrateToLatest(storage);
 const memo = new Map<string, Promise<unknown>>();
@@ -43,13 +46,17 @@ await storage.close();
 const stats = new Map<string, { n: number; ms: number; all: number[] }>();
 const walls: number[] = [];
 let record = false;
-const database = new SQLite(store.storage.kind === 'sqlite' ? store.storage.filename : '');
-database.pragma('journal_mode = WAL');
-database.pragma('synchronous = NORMAL');
-database.pragma('foreign_keys = ON');
-if (process.env.NO_CKPT === '1') database.pragma('wal_autocheckpoint = 0');
+function dialectOf() {
+  if (store.storage.kind === 'postgres') return new PostgresDialect({ pool: new pg.Pool({ connectionString: store.storage.url, max: 4 }) });
+  const database = new SQLite(store.storage.filename);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  if (process.env.NO_CKPT === '1') database.pragma('wal_autocheckpoint = 0');
+  return new SqliteDialect({ database });
+}
 const db = new Kysely<Database>({
-  dialect: new SqliteDialect({ database }),
+  dialect: dialectOf(),
   log(event: LogEvent) {
     if (!record) return;
     const key = event.query.sql.replace(/\s+/g, ' ').replace(/(\?, )+\?/g, '?…').slice(0, 200);
@@ -60,7 +67,7 @@ const db = new Kysely<Database>({
     stats.set(key, s);
   },
 });
-const domain: DomainContext = { db, dialect: 'sqlite', config: testConfig({ storage: store.storage }), clock: systemClock };
+const domain: DomainContext = { db, dialect: store.kind, config: testConfig({ storage: store.storage }), clock: systemClock };
 const spares = which === 'page' || which === 'get' ? Array.from({ length: total + 50 }, () => '') : fx.takeSpares('timing', Math.min(total + 50, fx.spare));
 const group = which === 'plain' ? fx.groups.g1k : fx.groups.g10kSync;
 const options = { strict: false, actor: fx.actor, withRelations: false };
