@@ -5,13 +5,14 @@
  * domain service (`patchGroup`, as the route does) on a Kysely that logs every query, and prints the statements by
  * total time.
  *
- *   node --import tsx bench/tools/scim-sql-timing.ts [linked|plain|get|page] [requests=300]
+ *   node --import tsx bench/tools/scim-sql-timing.ts [linked|plain|get|page|link] [requests=300]
  */
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { testConfig } from '../../src/config/config.ts';
 import { systemClock, type DomainContext } from '../../src/domain/context.ts';
+import { linkExternalGroup, unlinkExternalGroup } from '../../src/domain/external-groups/service.ts';
 import * as groups from '../../src/domain/scim/groups.ts';
 import * as users from '../../src/domain/scim/users.ts';
 import { managedDialect } from '../../src/scim/dialects/managed.ts';
@@ -68,15 +69,20 @@ const db = new Kysely<Database>({
   },
 });
 const domain: DomainContext = { db, dialect: store.kind, config: testConfig({ storage: store.storage }), clock: systemClock };
-const spares = which === 'page' || which === 'get' ? Array.from({ length: total + 50 }, () => '') : fx.takeSpares('timing', Math.min(total + 50, fx.spare));
+const warm = which === 'link' ? 1 : 50;
+const spares = which === 'page' || which === 'get' || which === 'link' ? Array.from({ length: total + warm }, () => '') : fx.takeSpares('timing', Math.min(total + warm, fx.spare));
 const group = which === 'plain' ? fx.groups.g1k : fx.groups.g10kSync;
 const options = { strict: false, actor: fx.actor, withRelations: false };
 let wall = 0;
-for (let i = 0; i < Math.min(total + 50, spares.length); i += 1) {
-  record = i >= 50;
+for (let i = 0; i < Math.min(total + warm, spares.length); i += 1) {
+  record = i >= warm;
   const t0 = process.hrtime.bigint();
   if (which === 'get') await users.getUser(domain, fx.tenant, fx.scimIds[20_000 + i] ?? '', true);
-  else if (which === 'page') await users.listUsers(domain, managedDialect.rules, fx.tenant, { filter: undefined, startIndex: Math.round(fx.core * 0.9), count: 30, withRelations: true });
+  else if (which === 'link') {
+    await linkExternalGroup(domain, fx.teams[0]?.org.login ?? '', fx.teams[0]?.team.slug ?? '', fx.groups.g10k.rowId, fx.actor, { limit: 30, offset: 0 });
+    await unlinkExternalGroup(domain, fx.teams[0]?.org.login ?? '', fx.teams[0]?.team.slug ?? '', fx.actor);
+    await linkExternalGroup(domain, fx.teams[0]?.org.login ?? '', fx.teams[0]?.team.slug ?? '', fx.groups.g10kSync.rowId, fx.actor, { limit: 30, offset: 0 });
+  } else if (which === 'page') await users.listUsers(domain, managedDialect.rules, fx.tenant, { filter: undefined, startIndex: Math.round(fx.core * 0.9), count: 30, withRelations: true });
   else {
     const body = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: spares[i] }] }] };
     await groups.patchGroup(domain, managedDialect.rules, fx.tenant, group.scimId, body, options);
@@ -88,7 +94,7 @@ for (let i = 0; i < Math.min(total + 50, spares.length); i += 1) {
   }
 }
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
-const n = Math.min(total, spares.length - 50);
+const n = Math.min(total, spares.length - warm);
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.99) - 1] ?? 0;
 console.log(`${which}: ${n} requests, ${(wall / n).toFixed(2)} ms each (wall, p99 ${p99(walls).toFixed(2)}), SQL ${(rows.reduce((s, [, v]) => s + v.ms, 0) / n).toFixed(2)} ms each`);
 for (const [sqlText, s] of rows.slice(0, 25)) console.log(`${(s.ms / n).toFixed(3).padStart(7)} ms/req  x${(s.n / n).toFixed(1)}  p99 ${p99(s.all).toFixed(2)} max ${Math.max(...s.all).toFixed(2)}  ${sqlText}`);
