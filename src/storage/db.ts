@@ -38,6 +38,11 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 export function openStorage(config: StorageConfig, options: { poolSize?: number } = {}): Storage {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: options.poolSize ?? 10 });
+    // An idle pooled connection that the server ends (restart, failover, pg_terminate_backend) emits 'error' on the
+    // pool; unhandled, that would crash the process. The pool discards the client and opens a new one on next use.
+    pool.on('error', (error) => {
+      process.emitWarning(`PostgreSQL idle connection lost: ${error.message}`);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
