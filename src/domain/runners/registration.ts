@@ -25,8 +25,6 @@ import { recordAudit } from '../audit.ts';
 import type { Actor, Db, DomainContext } from '../context.ts';
 import {
   assertCustomLabelLimit,
-  insertLabels,
-  labelsOf,
   normalizeCustomLabels,
   parseRunnerArchitecture,
   parseRunnerOs,
@@ -34,8 +32,8 @@ import {
 } from './labels.ts';
 import type { WireRunner } from './read-model.ts';
 import { findDefaultGroup, findGroupByName } from '../runner-groups/repository.ts';
-import { insertRunner, loadWireRunner } from './repository.ts';
-import { runnerAuditData, validateRunnerName } from './service.ts';
+import { loadWireRunner } from './repository.ts';
+import { createRunnerRecord, validateRunnerName } from './service.ts';
 
 export type RunnerTokenKind = 'registration' | 'remove';
 
@@ -232,33 +230,16 @@ export async function registerRunner(
         throw new ApiError(404, `Could not find any self-hosted runner group named "${input.runnerGroup.trim()}".`, { code: 'runner_group_not_found' });
       }
     }
-    const row = await insertRunner(trx, {
-      enterpriseId: enterprise.id,
+    const row = await createRunnerRecord(
+      ctx,
+      trx,
+      enterprise,
       group,
-      name,
-      os,
-      architecture,
-      ephemeral: input.ephemeral === true,
-      version,
-      lastSeenAt: null,
-      credentialHash: hashToken(credential),
-      now,
-    });
-    await insertLabels(trx, row.id, [], readOnlyLabels(os, architecture), 'read-only');
-    await insertLabels(trx, row.id, await labelsOf(trx, row.id), custom, 'custom');
-    await recordAudit(trx, ctx.clock, {
-      action: 'enterprise.register_self_hosted_runner',
-      enterpriseId: enterprise.id,
+      { name, os, architecture, ephemeral: input.ephemeral === true, version, credentialHash: hashToken(credential), now },
+      { readOnly: readOnlyLabels(os, architecture), custom },
       actor,
-      data: runnerAuditData(enterprise, row, {
-        runner_group_id: group.number,
-        runner_group_name: group.name,
-        os,
-        architecture,
-        labels: custom,
-        ephemeral: input.ephemeral === true,
-      }),
-    });
+      { os, architecture, labels: custom, ephemeral: input.ephemeral === true },
+    );
     return row.id;
   });
   const runner = await loadWireRunner(ctx, ctx.db, enterprise.id, runnerId);

@@ -5,7 +5,7 @@
  */
 import { generateRunnerCredential, hashToken } from '../../auth/tokens.ts';
 import { ApiError, notFound, validationFailed } from '../../errors/api-error.ts';
-import type { EnterpriseRow, RunnerGroupRow } from '../../storage/tables.ts';
+import type { EnterpriseRow, RunnerGroupRow, RunnerRow } from '../../storage/tables.ts';
 import { recordAudit } from '../audit.ts';
 import type { Actor, Db, DomainContext } from '../context.ts';
 import {
@@ -46,6 +46,32 @@ async function requireRunner(db: Db, enterprise: EnterpriseRow, runnerId: number
 }
 
 /** One runner of the enterprise in wire shape; 404 for an id of another enterprise or none. */
+/**
+ * Inserts a runner with its read-only and custom labels and writes the `enterprise.register_self_hosted_runner` event,
+ * inside the caller's transaction: the one way a runner comes into being (registration and JIT configuration).
+ */
+export async function createRunnerRecord(
+  ctx: DomainContext,
+  trx: Db,
+  enterprise: EnterpriseRow,
+  group: RunnerGroupRow,
+  fields: { name: string; os: string; architecture: string; ephemeral: boolean; version: string | null; credentialHash: string; now: string },
+  labels: { readOnly: readonly string[]; custom: readonly string[] },
+  actor: Actor | null,
+  auditExtra: Record<string, unknown>,
+): Promise<RunnerRow> {
+  const row = await insertRunner(trx, { enterpriseId: enterprise.id, group, ...fields, lastSeenAt: null });
+  await insertLabels(trx, row.id, [], labels.readOnly, 'read-only');
+  await insertLabels(trx, row.id, await labelsOf(trx, row.id), labels.custom, 'custom');
+  await recordAudit(trx, ctx.clock, {
+    action: 'enterprise.register_self_hosted_runner',
+    enterpriseId: enterprise.id,
+    actor,
+    data: runnerAuditData(enterprise, row, { runner_group_id: group.number, runner_group_name: group.name, ...auditExtra }),
+  });
+  return row;
+}
+
 export async function getRunner(ctx: DomainContext, enterprise: EnterpriseRow, runnerId: number): Promise<WireRunner> {
   const runner = await loadWireRunner(ctx, ctx.db, enterprise.id, runnerId);
   if (runner === undefined) throw notFound();
@@ -250,26 +276,16 @@ export async function generateJitConfig(
   return ctx.db.transaction().execute(async (trx) => {
     const group: RunnerGroupRow | undefined = await findGroup(trx, enterprise.id, input.runnerGroupId);
     if (group === undefined) throw notFound();
-    const row = await insertRunner(trx, {
-      enterpriseId: enterprise.id,
+    const row = await createRunnerRecord(
+      ctx,
+      trx,
+      enterprise,
       group,
-      name,
-      os: 'unknown',
-      architecture: 'unknown',
-      ephemeral: true,
-      version: null,
-      lastSeenAt: null,
-      credentialHash: hashToken(credential),
-      now,
-    });
-    await insertLabels(trx, row.id, [], readOnlyLabels(undefined, undefined), 'read-only');
-    await insertLabels(trx, row.id, await labelsOf(trx, row.id), custom, 'custom');
-    await recordAudit(trx, ctx.clock, {
-      action: 'enterprise.register_self_hosted_runner',
-      enterpriseId: enterprise.id,
+      { name, os: 'unknown', architecture: 'unknown', ephemeral: true, version: null, credentialHash: hashToken(credential), now },
+      { readOnly: readOnlyLabels(undefined, undefined), custom },
       actor,
-      data: runnerAuditData(enterprise, row, { runner_group_id: group.number, runner_group_name: group.name, labels: custom, jit: true }),
-    });
+      { labels: custom, jit: true },
+    );
     const runner = await loadWireRunner(ctx, trx, enterprise.id, row.id);
     if (runner === undefined) throw notFound();
     const config: GatehouseJitConfig = {
