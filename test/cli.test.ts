@@ -60,6 +60,12 @@ describe('gatehouse CLI', () => {
     assert.equal(team.stdout, 'platform-team\n');
     const member = run(['team', 'add-member', '--org', 'octo-org', '--team', 'platform-team', '--login', 'mona'], data);
     assert.equal(member.stdout, 'active\n');
+    assert.equal(run(['team', 'update', '--org', 'octo-org', '--team', 'platform-team', '--name', 'Platform Crew'], data).stdout, 'platform-crew\n');
+    assert.equal(run(['team', 'create', '--org', 'octo-org', '--name', 'Doomed'], data).stdout, 'doomed\n');
+    assert.equal(run(['team', 'list', '--org', 'octo-org'], data).stdout, 'doomed\tDoomed\nplatform-crew\tPlatform Crew\n');
+    assert.equal(run(['team', 'delete', '--org', 'octo-org', '--team', 'doomed'], data).status, 0);
+    assert.equal(run(['team', 'list', '--org', 'octo-org'], data).stdout, 'platform-crew\tPlatform Crew\n');
+    assert.equal(run(['team', 'delete', '--org', 'octo-org', '--team', 'doomed'], data).status, 1);
     const token = run(['token', 'create', '--login', 'mona', '--scopes', 'admin:enterprise,admin:org'], data);
     assert.equal(token.status, 0, token.stderr);
     assert.ok(hasValidChecksum(token.stdout.trim()), 'prints the token alone');

@@ -14,7 +14,8 @@ import {
 import { applySeed, type SeedDocument } from '../domain/seed/seed.ts';
 import { importUsageCsv } from '../domain/billing/import.ts';
 import { registerRunnerWithToken } from '../domain/runners/registration.ts';
-import { addTeamMember, createTeam, removeTeamMember } from '../domain/teams/service.ts';
+import { addTeamMember, createTeam, deleteTeam, listVisibleTeams, removeTeamMember, updateTeam } from '../domain/teams/service.ts';
+import { requireOrganization } from '../domain/orgs/service.ts';
 import { progressReporter } from './progress.ts';
 import { migrateToLatest } from '../storage/migrations/index.ts';
 import { openStorage } from '../storage/db.ts';
@@ -162,6 +163,42 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
       withContext(flags, async (ctx) => {
         const row = await createTeam(ctx, flags.org, { name: flags.name, description: flags.description, privacy: flags.privacy, parentSlug: flags.parent }, null);
         process.stdout.write(`${row.slug}\n`);
+      }),
+    );
+  storageOptions(team.command('list').description('list an organization\'s teams, one "slug<TAB>name" per line'))
+    .requiredOption('--org <login>', 'organization')
+    .action((flags: StorageFlags & { org: string }) =>
+      withContext(flags, async (ctx) => {
+        const org = await requireOrganization(ctx.db, flags.org);
+        const { teams } = await listVisibleTeams(ctx.db, org, null, 1_000_000, 0);
+        for (const row of teams) process.stdout.write(`${row.slug}\t${row.name}\n`);
+      }),
+    );
+  storageOptions(team.command('update').description('rename a team or change its description, privacy or parent; prints its slug'))
+    .requiredOption('--org <login>', 'organization')
+    .requiredOption('--team <slug>', 'team slug')
+    .option('--name <name>', 'new name (the slug follows)')
+    .option('--description <text>', 'description')
+    .addOption(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']))
+    .option('--parent <slug>', 'parent team slug')
+    .action((flags: StorageFlags & { org: string; team: string; name?: string; description?: string; privacy?: 'secret' | 'closed'; parent?: string }) =>
+      withContext(flags, async (ctx) => {
+        const row = await updateTeam(
+          ctx,
+          flags.org,
+          flags.team,
+          { name: flags.name, description: flags.description, privacy: flags.privacy, parent: flags.parent === undefined ? undefined : { slug: flags.parent } },
+          null,
+        );
+        process.stdout.write(`${row.slug}\n`);
+      }),
+    );
+  storageOptions(team.command('delete').description('delete a team (and its child teams)'))
+    .requiredOption('--org <login>', 'organization')
+    .requiredOption('--team <slug>', 'team slug')
+    .action((flags: StorageFlags & { org: string; team: string }) =>
+      withContext(flags, async (ctx) => {
+        await deleteTeam(ctx, flags.org, flags.team, null);
       }),
     );
   storageOptions(team.command('add-member').description('add a user to a team (an organization member joins at once)'))
