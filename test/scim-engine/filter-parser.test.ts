@@ -93,6 +93,7 @@ const FILTERS: { source: string; ast: FilterNode }[] = [
   { source: 'x eq 42', ast: cmp('x', 'eq', 42) },
   { source: 'x gt -1.5e3', ast: cmp('x', 'gt', -1500) },
   { source: 'x eq 0.25', ast: cmp('x', 'eq', 0.25) },
+  { source: 'x co -0', ast: cmp('x', 'co', 0) }, // one zero: -0 prints back as 0 and compares equal to it
   { source: 'active eq true', ast: cmp('active', 'eq', true) },
   { source: 'active eq FALSE', ast: cmp('active', 'eq', false) },
   { source: 'x eq null', ast: cmp('x', 'eq', null) },

@@ -71,7 +71,8 @@ export function tokenize(source: string, fail: SyntaxErrorFactory = ScimError.in
       const value = match === null ? Number.NaN : Number(match[0]);
       // A bare `-` fails the pattern; `1e999` matches it but has no finite JSON value.
       if (match === null || !Number.isFinite(value)) throw fail(`Malformed number at position ${i}`);
-      tokens.push({ kind: 'number', value, position: i });
+      // `-0` compares equal to `0` everywhere (SQL, JSON); keep one zero so the value prints back as itself.
+      tokens.push({ kind: 'number', value: value === 0 ? 0 : value, position: i });
       i += match[0].length;
     } else if (WORD_START.test(ch)) {
       const start = i;
