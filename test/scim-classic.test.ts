@@ -307,6 +307,66 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     assert.equal(user.body.groups, undefined, 'no group left');
   });
 
+  it("a User's ETag and lastModified follow its groups (POST with groups, Group PATCH, rename, DELETE); other members keep theirs", async () => {
+    const [orgA, orgB] = [await newOrg('etag'), await newOrg('etag')];
+    const group = await createGroup(orgA);
+    const getUser = async (id: string, headers: Record<string, string> = {}) => {
+      const res = await scim<ScimUserBody & { meta: { version: string; lastModified: string } }>('GET', `${base}/Users/${id}`, undefined, owner, headers);
+      if (res.status === 200) {
+        assertSchema('ghec', 'GET', USER, 200, res.body, SCIM);
+        assert.equal(res.headers.get('etag'), res.body.meta.version);
+      }
+      return res;
+    };
+    const groupPatch = (...operations: unknown[]) => scim<ScimGroupBody>('PATCH', `${base}/Groups/${group.id}`, { schemas: [PATCH_URN], Operations: operations });
+
+    // POST with groups answers the representation a GET of the same version gives (groups with $ref and display).
+    const joined = await scim<ScimUserBody>('POST', `${base}/Users`, userBody('etag-joined@example.com', { groups: [{ value: group.id }] }));
+    assert.equal(joined.status, 201, joined.text);
+    const joinedGot = await getUser(joined.body.id);
+    assert.equal(joinedGot.headers.get('etag'), joined.headers.get('etag'));
+    assert.deepEqual(joined.body.groups, joinedGot.body.groups);
+    assert.deepEqual(joined.body.groups, [{ value: group.id, $ref: `${t.url}${base}/Groups/${group.id}`, display: orgA.login }]);
+    const otherEtag = joinedGot.headers.get('etag')!;
+
+    const user = await createUser('etag-user@example.com');
+    const a = await getUser(user.id);
+    const etagA = a.headers.get('etag')!;
+    t.clock.advance(60_000);
+    const added = await groupPatch({ op: 'add', path: 'members', value: [{ value: user.id }] });
+    assert.equal(added.status, 200, added.text);
+    const b = await getUser(user.id);
+    const etagB = b.headers.get('etag')!;
+    assert.notEqual(etagB, etagA);
+    assert.deepEqual(b.body.groups?.map((g) => g.value), [group.id]);
+    assert.ok(Date.parse(b.body.meta.lastModified) > Date.parse(a.body.meta.lastModified));
+    assert.equal((await getUser(user.id, { 'if-none-match': etagA })).status, 200, 'no stale 304');
+    assert.equal((await getUser(user.id, { 'if-none-match': etagB })).status, 304);
+    const stale = await scim('PATCH', `${base}/Users/${user.id}`, { schemas: [PATCH_URN], Operations: [{ op: 'replace', path: 'displayName', value: 'Stale' }] }, owner, { 'if-match': etagA });
+    assert.equal(stale.status, 412);
+    assert.deepEqual((await getUser(user.id)).body, b.body, 'the 412 changed nothing');
+    assert.equal((await getUser(joined.body.id)).headers.get('etag'), otherEtag, 'adding one member leaves the others alone');
+
+    const removed = await groupPatch({ op: 'remove', path: 'members', value: [{ value: user.id }] });
+    assert.equal(removed.status, 200, removed.text);
+    const c = await getUser(user.id);
+    assert.ok(![etagA, etagB].includes(c.headers.get('etag')!));
+    assert.equal(c.body.groups, undefined);
+    assert.equal((await scim('PATCH', `${base}/Users/${user.id}`, { schemas: [PATCH_URN], Operations: [{ op: 'replace', path: 'displayName', value: 'Stale' }] }, owner, { 'if-match': etagB })).status, 412);
+    assert.equal((await getUser(joined.body.id)).headers.get('etag'), otherEtag);
+
+    // A rename (the group is orgB's now) shows in every member's groups[].display; DELETE takes the group away.
+    assert.equal((await groupPatch({ op: 'replace', path: 'displayName', value: orgB.login })).status, 200);
+    const renamed = await getUser(joined.body.id);
+    assert.notEqual(renamed.headers.get('etag'), otherEtag);
+    assert.deepEqual(renamed.body.groups?.map((g) => g.display), [orgB.login]);
+    assert.equal((await getUser(user.id)).headers.get('etag'), c.headers.get('etag'), 'not a member: untouched');
+    assert.equal((await scim('DELETE', `${base}/Groups/${group.id}`)).status, 204);
+    const afterDelete = await getUser(joined.body.id);
+    assert.notEqual(afterDelete.headers.get('etag'), renamed.headers.get('etag'));
+    assert.equal(afterDelete.body.groups, undefined);
+  });
+
   it('PATCH active:false removes the user from the orgs SCIM put them in and deletes the identity and its id', async () => {
     const org = await newOrg();
     const group = await createGroup(org);

@@ -755,6 +755,102 @@ describe(`managed SCIM (${storageKind})`, () => {
     assert.ok((await audits('external_group.delete')).some((e) => JSON.parse(e.data).group_id === rowId));
   });
 
+  it("a User's ETag and lastModified follow its groups: membership added or removed (PATCH, PUT), rename, DELETE", async () => {
+    const [u, o1, o2] = [await provision('etag.u'), await provision('etag.o1'), await provision('etag.o2')];
+    const created = await scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], externalId: 'grp-etag', displayName: 'Versioned', members: [{ value: o1.id }, { value: o2.id }] });
+    assert.equal(created.status, 201);
+    const gid = created.body.id as string;
+    const getUser = async (id: string, headers: Record<string, string> = {}) => {
+      const res = await scim('GET', `/Users/${id}`, undefined, { headers });
+      if (res.status === 200) {
+        check('GET', 'user', res);
+        assert.equal(res.headers.get('etag'), res.body.meta.version, 'ETag is meta.version');
+      }
+      return res;
+    };
+    const groupsOf = (res: ApiResponse<any>) => (res.body.groups ?? []).map((g: { value: string; display: string }) => `${g.value}:${g.display}`);
+    // POST /Groups with members: their `groups` changed, so did their versions.
+    for (const member of [o1, o2]) {
+      const got = await getUser(member.id);
+      assert.notEqual(got.headers.get('etag'), member.meta.version, 'a member of a new group has a new version');
+      assert.deepEqual(groupsOf(got), [`${gid}:Versioned`]);
+    }
+    const others = async () => Promise.all([o1, o2].map(async (m) => (await getUser(m.id)).headers.get('etag')));
+    const othersBefore = await others();
+
+    const a = await getUser(u.id);
+    const etagA = a.headers.get('etag')!;
+    assert.equal(a.body.groups, undefined);
+    t.clock.advance(60_000);
+
+    // Added through PATCH: a new version and lastModified; the old ETag no longer matches.
+    assert.equal((await scim('PATCH', `/Groups/${gid}`, patch({ op: 'add', path: 'members', value: [{ value: u.id }] }))).status, 204);
+    const b = await getUser(u.id);
+    const etagB = b.headers.get('etag')!;
+    assert.notEqual(etagB, etagA);
+    assert.deepEqual(b.body.groups, [{ value: gid, $ref: `${t.url}${base}/Groups/${gid}`, display: 'Versioned' }]);
+    assert.ok(Date.parse(b.body.meta.lastModified) > Date.parse(a.body.meta.lastModified), 'lastModified moves');
+    const revalidated = await getUser(u.id, { 'if-none-match': etagA });
+    assert.equal(revalidated.status, 200, 'a stale If-None-Match gets the new representation, not 304');
+    assert.deepEqual(revalidated.body, b.body);
+    assert.equal((await getUser(u.id, { 'if-none-match': etagB })).status, 304);
+    const stale = await scim('PATCH', `/Users/${u.id}`, patch({ op: 'replace', path: 'displayName', value: 'Stale' }), { headers: { 'if-match': etagA } });
+    assert.equal(stale.status, 412);
+    assert.equal(stale.body.status, 412);
+    assert.deepEqual((await getUser(u.id)).body, b.body, 'the 412 changed nothing');
+    // Adding one member leaves the other members' versions alone.
+    assert.deepEqual(await others(), othersBefore);
+    // An add that is already a member, or undone in the same request, is no change.
+    await scim('PATCH', `/Groups/${gid}`, patch({ op: 'add', path: 'members', value: [{ value: u.id }] }));
+    await scim('PATCH', `/Groups/${gid}`, patch({ op: 'remove', path: 'members', value: [{ value: u.id }] }, { op: 'add', path: 'members', value: [{ value: u.id }] }));
+    assert.equal((await getUser(u.id)).headers.get('etag'), etagB);
+
+    // Removed (by filter): a new version again; a PATCH with the previous one is 412, with the new one 200.
+    t.clock.advance(60_000);
+    assert.equal((await scim('PATCH', `/Groups/${gid}`, patch({ op: 'remove', path: `members[value eq "${u.id}"]` }))).status, 204);
+    const c = await getUser(u.id);
+    const etagC = c.headers.get('etag')!;
+    assert.ok(![etagA, etagB].includes(etagC), etagC);
+    assert.equal(c.body.groups, undefined);
+    assert.ok(Date.parse(c.body.meta.lastModified) > Date.parse(b.body.meta.lastModified));
+    assert.equal((await getUser(u.id, { 'if-none-match': etagB })).status, 200);
+    assert.equal((await scim('PATCH', `/Users/${u.id}`, patch({ op: 'replace', path: 'title', value: 'x' }), { headers: { 'if-match': etagB } })).status, 412);
+    const fresh = await scim('PATCH', `/Users/${u.id}`, patch({ op: 'replace', path: 'title', value: 'x' }), { headers: { 'if-match': etagC } });
+    assert.equal(fresh.status, 200);
+    const etagD = fresh.headers.get('etag')!;
+    assert.deepEqual(await others(), othersBefore);
+
+    // PUT: only the member it adds or removes moves.
+    const put = await scim('PUT', `/Groups/${gid}`, { schemas: [GROUP_SCHEMA], externalId: 'grp-etag', displayName: 'Versioned', members: [{ value: o1.id }, { value: u.id }] });
+    assert.equal(put.status, 200);
+    const afterPut = await getUser(u.id);
+    assert.notEqual(afterPut.headers.get('etag'), etagD);
+    assert.deepEqual(groupsOf(afterPut), [`${gid}:Versioned`]);
+    const [o1Put, o2Put] = await others();
+    assert.equal(o1Put, othersBefore[0], 'a member the PUT kept keeps its version');
+    assert.notEqual(o2Put, othersBefore[1], 'the member the PUT removed has a new version');
+    assert.equal((await getUser(o2.id)).body.groups, undefined);
+
+    // A rename changes every member's groups[].display, so every member's version.
+    const beforeRename = [afterPut.headers.get('etag'), o1Put];
+    assert.equal((await scim('PATCH', `/Groups/${gid}`, patch({ op: 'replace', path: 'displayName', value: 'Renamed' }))).status, 204);
+    const renamed = await Promise.all([u, o1].map((m) => getUser(m.id)));
+    renamed.forEach((res, i) => {
+      assert.notEqual(res.headers.get('etag'), beforeRename[i]);
+      assert.deepEqual(groupsOf(res), [`${gid}:Renamed`]);
+    });
+    assert.equal((await getUser(o2.id)).headers.get('etag'), o2Put, 'not a member: untouched');
+
+    // DELETE: every member loses the group, and its version moves.
+    assert.equal((await scim('DELETE', `/Groups/${gid}`)).status, 204);
+    const deleted = await Promise.all([u, o1].map((m) => getUser(m.id)));
+    deleted.forEach((res, i) => {
+      assert.notEqual(res.headers.get('etag'), renamed[i]!.headers.get('etag'));
+      assert.equal(res.body.groups, undefined);
+    });
+    assert.equal((await getUser(o2.id)).headers.get('etag'), o2Put);
+  });
+
   it('group membership reaches linked teams (team sync), and suspension takes the user out', async () => {
     const a = await provision('synced');
     const group = await scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], externalId: 'grp-sync', displayName: 'Synced' });

@@ -2,7 +2,9 @@
  * SCIM Groups as stored groups with a membership join table, for every dialect that has Groups (RFC 7644 §3.3–§3.6).
  * PATCH goes through the engine's `planGroupPatch`: attribute operations apply to the group row, membership
  * operations become row inserts and deletes, so adding one member to a group of 100,000 touches one membership row
- * (and the group's version). Members reference SCIM user ids of the same tenant: an unknown id is 400
+ * (and the group's version, and the version of that one member, whose derived `groups` attribute changed: a User's
+ * ETag and `meta.lastModified` follow its `groups`; renaming or deleting a group moves every member's, in one
+ * statement). Members reference SCIM user ids of the same tenant: an unknown id is 400
  * `invalidValue` ("the user will need to be created before they are referenced", GitHub's Groups PATCH docs).
  * What a group means on GitHub is the dialect's `GroupHooks`, called with the net membership change.
  */
@@ -165,6 +167,7 @@ export async function createGroup(ctx: DomainContext, rules: ScimRules, tenant: 
       columns,
     );
     await repo.insertMembers(db, group.rowId, refs.map((r) => r.rowId));
+    await repo.touchUserVersions(db, refs.map((r) => r.rowId), group.lastModified);
     const hook: HookContext = { db: trx, ctx, tenant, actor: options.actor };
     await hooks.provisioned(hook, group);
     if (refs.length > 0) await hooks.membersChanged(hook, group, { added: refs, removed: [] });
@@ -175,7 +178,9 @@ export async function createGroup(ctx: DomainContext, rules: ScimRules, tenant: 
 
 /**
  * Stores the outcome of a PUT or PATCH: the group row (if its attributes changed, else only its version when the
- * membership did), then the hooks and the audit event.
+ * membership did), the versions of the identities whose `groups` attribute changed (those added and removed; every
+ * member when the group's `displayName`, which their `groups[].display` shows, changed), then the hooks and the
+ * audit event. The group row is written before the identities' rows, the order `removeIdentity` takes them in.
  */
 async function finishUpdate(
   trx: HookContext['db'],
@@ -200,9 +205,15 @@ async function finishUpdate(
   } else if (!(await repo.touchGroupVersion(db, current.rowId, current.version, now))) {
     throw new ConcurrentChange();
   }
+  const { change } = net;
+  if (after.displayName !== current.displayName) {
+    await repo.touchMemberVersions(db, current.rowId, now);
+    await repo.touchUserVersions(db, change.removed.map((r) => r.rowId), now);
+  } else {
+    await repo.touchUserVersions(db, [...change.added, ...change.removed].map((r) => r.rowId), now);
+  }
   const hook: HookContext = { db: trx, ctx, tenant, actor: options.actor };
   if (attributesChanged) await hooks.updated(hook, current, after);
-  const { change } = net;
   if (!net.empty) await hooks.membersChanged(hook, after, change);
   await auditGroup(trx, ctx, tenant, 'external_group.update', after, options.actor, { members_added: change.added.length, members_removed: change.removed.length });
   return loadView(db, after, options.withRelations);
@@ -309,13 +320,21 @@ export async function patchGroup(ctx: DomainContext, rules: ScimRules, tenant: S
   });
 }
 
-/** DELETE: the dialect's hook first (linked teams are unlinked), then the group and its memberships. */
+/**
+ * DELETE: the dialect's hook first (linked teams are unlinked), then the group and its memberships; every member's
+ * `groups` loses the group, so their versions move (one statement).
+ */
 export async function deleteGroup(ctx: DomainContext, rules: ScimRules, tenant: ScimTenant, scimId: string, options: Pick<WriteOptions, 'actor' | 'ifMatch'>): Promise<void> {
   const { hooks } = groupRules(rules);
   await scimTransaction(ctx, RACE_DETAIL, async (trx, db) => {
     const current = await requireGroup(db, tenant, scimId);
     checkVersion(options.ifMatch, current.version);
+    // The group row first (a request that changed it meanwhile makes this one retry), its members' later, in the
+    // order `finishUpdate` takes them.
+    const now = nowIso(ctx);
+    if (!(await repo.touchGroupVersion(db, current.rowId, current.version, now))) throw new ConcurrentChange();
     await hooks.deleting({ db: trx, ctx, tenant, actor: options.actor }, current);
+    await repo.touchMemberVersions(db, current.rowId, now);
     await repo.deleteGroup(db, current.rowId);
     await auditGroup(trx, ctx, tenant, 'external_group.delete', current, options.actor);
   });

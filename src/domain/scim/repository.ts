@@ -1,7 +1,8 @@
 /**
  * SQL for SCIM identities and groups (`scim_users`, `scim_user_values`, `scim_groups`, `scim_group_members`;
  * migrations 0005 and 0007). Only SQL here; the services decide what to write. Every lookup is tenant-scoped, and
- * membership is changed row by row: adding one member to a group of 100,000 inserts one row.
+ * membership is changed row by row: adding one member to a group of 100,000 inserts one row (and moves that one
+ * member's version, `touchUserVersions`).
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { JsonObject } from '../../scim/engine/index.ts';
@@ -223,6 +224,32 @@ export async function replaceUserValues(db: ScimDb, rowId: number, scope: string
       .values(part.map((r) => ({ ...r, user_id: rowId, scope })))
       .execute();
   }
+}
+
+/**
+ * Moves the version and `lastModified` of identities whose derived `groups` attribute changed (a membership added or
+ * removed), so that their ETag changes with their representation. One statement per 500 identities.
+ */
+export async function touchUserVersions(db: ScimDb, rowIds: readonly number[], now: string): Promise<void> {
+  for (const ids of chunked([...new Set(rowIds)])) {
+    await db
+      .updateTable('scim_users')
+      .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+      .where('id', 'in', ids)
+      .execute();
+  }
+}
+
+/**
+ * Like `touchUserVersions`, for every member of a group (the group is renamed or deleted, which every member's
+ * `groups` shows): one statement, the members found by the membership key.
+ */
+export async function touchMemberVersions(db: ScimDb, groupRowId: number, now: string): Promise<void> {
+  await db
+    .updateTable('scim_users')
+    .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+    .where('id', 'in', (eb) => eb.selectFrom('scim_group_members').select('scim_group_members.scim_user_id').where('scim_group_members.group_id', '=', groupRowId))
+    .execute();
 }
 
 export interface GroupOfUser {

@@ -166,6 +166,10 @@ export async function createUser(ctx: DomainContext, rules: ScimRules, tenant: S
     if (userId !== null) await repo.linkUserAccount(db, stored.rowId, userId);
     const linked: StoredUser = { ...stored, userId };
     await auditIdentity(trx, ctx, tenant, 'external_identity.provision', linked, options.actor);
+    // A new identity has no memberships, unless the dialect's `provisioned` joined the groups the body named
+    // (classic POST `groups`): then they are read, so that the answer is the representation a GET of version 1 gives.
+    const joinedGroups = rules.groups !== undefined && Array.isArray(resource.groups) && resource.groups.length > 0;
+    if (joinedGroups) return loadView(db, linked, options.withRelations);
     return { user: linked, groups: options.withRelations ? [] : undefined };
   });
 }
