@@ -36,7 +36,7 @@ export interface BuildAppOptions {
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
-  const storage = options.storage ?? openStorage(config.storage);
+  const storage = options.storage ?? openStorage(config.storage, { readCache: config.readCache });
   if (options.skipMigrations !== true) await migrateToLatest(storage);
 
   const app = Fastify({

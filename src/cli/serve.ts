@@ -31,7 +31,7 @@ function assertPortFree(host: string, port: number): Promise<void> {
 export async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig(flags);
   await assertPortFree(config.host, config.port);
-  const storage = openStorage(config.storage);
+  const storage = openStorage(config.storage, { readCache: config.readCache });
   await migrateToLatest(storage);
   const ctx = { db: storage.db, dialect: storage.dialect, config, clock: systemClock };
 

@@ -25,6 +25,8 @@ export interface Config {
   readonly runnerVersion: string;
   /** Reject what GitHub's reference rejects, rather than what real identity providers send (idp-quirks.md §9). */
   readonly strictScim: boolean;
+  /** SQLite: cache the per-request lookups (token, enterprise and role, runner) until the store changes. */
+  readonly readCache: boolean;
 }
 
 export interface ConfigFlags {
@@ -93,6 +95,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     runnerOfflineAfterSeconds: parseNonNegativeInt('GATEHOUSE_RUNNER_OFFLINE_AFTER', env.GATEHOUSE_RUNNER_OFFLINE_AFTER, 90),
     runnerVersion,
     strictScim: /^(1|true|yes)$/i.test(env.GATEHOUSE_STRICT_SCIM ?? ''),
+    readCache: !/^(0|false|no|off)$/i.test(env.GATEHOUSE_READ_CACHE ?? ''),
   };
 }
 
@@ -109,6 +112,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     runnerOfflineAfterSeconds: 90,
     runnerVersion: DEFAULT_RUNNER_VERSION,
     strictScim: false,
+    readCache: true,
     ...overrides,
   };
 }

@@ -19,6 +19,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/config.ts';
+import { ReadCache, attachReadCache } from './read-cache.ts';
 import type { Database } from './tables.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -34,8 +35,15 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 // NUMERIC (SUM over doubles on some paths) likewise.
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
+export interface StorageOptions {
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+  /** SQLite only: keep the hot lookups in a read cache invalidated by SQLite's change counters (read-cache.ts). Default on. */
+  readCache?: boolean;
+}
+
 /** Opens the store named by the configuration. The SQLite file's directory is created if needed. */
-export function openStorage(config: StorageConfig, options: { poolSize?: number } = {}): Storage {
+export function openStorage(config: StorageConfig, options: StorageOptions = {}): Storage {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: options.poolSize ?? 10 });
     // An idle pooled connection that the server ends (restart, failover, pg_terminate_backend) emits 'error' on the
@@ -53,6 +61,7 @@ export function openStorage(config: StorageConfig, options: { poolSize?: number 
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }) });
+  if (options.readCache !== false) attachReadCache(db, new ReadCache(sqliteChangeStamp(database)));
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -120,6 +129,29 @@ class QueuedDriver implements Driver {
   destroy(): Promise<void> {
     return this.inner.destroy();
   }
+}
+
+/**
+ * The read cache's change stamp (read-cache.ts): `total_changes()` for this connection's writes, on every call (a
+ * fraction of a microsecond), and `PRAGMA data_version` for other connections' commits (several microseconds: it reads
+ * the WAL index), once per event-loop turn. That is still exact for every client: a request reaches the server in a
+ * turn that begins after its bytes arrived, so after any commit that preceded it, and the version is read afresh in
+ * that turn.
+ */
+function sqliteChangeStamp(database: SQLite.Database): () => readonly [number, number] {
+  const totalChanges = database.prepare('select total_changes()').pluck();
+  const dataVersion = database.prepare('pragma data_version').pluck();
+  let version: number | undefined;
+  const forget = (): void => {
+    version = undefined;
+  };
+  return () => {
+    if (version === undefined) {
+      version = dataVersion.get() as number;
+      setImmediate(forget);
+    }
+    return [totalChanges.get() as number, version];
+  };
 }
 
 /** Distinct SQL texts kept prepared; the app issues a few hundred, `in (?, ?, …)` lists of varying length add more. */

@@ -8,6 +8,7 @@ import { generatePersonalAccessToken, hashToken } from '../../auth/tokens.ts';
 import { expandScopes, parseScopes } from '../../auth/scopes.ts';
 import { isUniqueViolation } from '../../storage/db.ts';
 import { precompiled } from '../../storage/precompiled.ts';
+import { cachedRead } from '../../storage/read-cache.ts';
 import type {
   EnterpriseRole,
   EnterpriseRow,
@@ -215,12 +216,14 @@ export async function findEnterpriseWithRole(
   slugOrId: string,
   userId: number,
 ): Promise<{ enterprise: EnterpriseRow; role: EnterpriseRole | undefined } | undefined> {
-  let row: (EnterpriseRow & { caller_role: EnterpriseRole | null }) | undefined;
-  if (/^\d+$/.test(slugOrId)) [row] = await enterpriseWithRoleById(db, { id: Number(slugOrId), userId });
-  row ??= (await enterpriseWithRoleBySlug(db, { slug: slugOrId.toLowerCase(), userId }))[0];
-  if (row === undefined) return undefined;
-  const { caller_role, ...enterprise } = row;
-  return { enterprise, role: caller_role ?? undefined };
+  return cachedRead(db, `enterprise-role\u0000${slugOrId}\u0000${userId}`, async () => {
+    let row: (EnterpriseRow & { caller_role: EnterpriseRole | null }) | undefined;
+    if (/^\d+$/.test(slugOrId)) [row] = await enterpriseWithRoleById(db, { id: Number(slugOrId), userId });
+    row ??= (await enterpriseWithRoleBySlug(db, { slug: slugOrId.toLowerCase(), userId }))[0];
+    if (row === undefined) return undefined;
+    const { caller_role, ...enterprise } = row;
+    return { enterprise: Object.freeze(enterprise), role: caller_role ?? undefined };
+  });
 }
 
 export async function requireEnterprise(db: Db, slug: string): Promise<EnterpriseRow> {
@@ -340,12 +343,13 @@ export async function createAccessToken(
   });
 }
 
+/** The caller behind a token; shared between requests by the read cache, so never modified. */
 export interface AuthenticatedToken {
-  user: UserRow;
-  tokenId: number;
+  readonly user: Readonly<UserRow>;
+  readonly tokenId: number;
   /** Scopes as granted, in `X-OAuth-Scopes` form. */
-  grantedScopes: string;
-  scopes: Set<string>;
+  readonly grantedScopes: string;
+  readonly scopes: ReadonlySet<string>;
 }
 
 // Runs on every authenticated request: precompiled (src/storage/precompiled.ts) to skip query building.
@@ -358,20 +362,41 @@ const tokenWithUser = precompiled((db, p: { tokenHash: string }) =>
     .where('t.token_hash', '=', p.tokenHash),
 );
 
+interface TokenRecord {
+  principal: AuthenticatedToken;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  suspended: boolean;
+}
+
 /** Resolves a presented token to its user; undefined for unknown or expired tokens and suspended users. */
 export async function authenticateToken(ctx: DomainContext, token: string): Promise<AuthenticatedToken | undefined> {
-  const [row] = await tokenWithUser(ctx.db, { tokenHash: hashToken(token) });
-  if (row === undefined) return undefined;
-  const now = ctx.clock.now();
-  if (row.token_expires_at !== null && Date.parse(row.token_expires_at) <= now.getTime()) return undefined;
-  if (row.suspended_at !== null) return undefined;
+  const tokenHash = hashToken(token);
+  // Cached until the store changes (src/storage/read-cache.ts); expiry is checked against the clock on every use.
+  const record = await cachedRead(ctx.db, `token\u0000${tokenHash}`, async (): Promise<TokenRecord | undefined> => {
+    const [row] = await tokenWithUser(ctx.db, { tokenHash });
+    if (row === undefined) return undefined;
+    const { token_id, token_scopes, token_expires_at, token_last_used_at, ...user } = row;
+    const parsed = parsedScopes(token_scopes);
+    return {
+      principal: { user, tokenId: token_id, grantedScopes: parsed.granted, scopes: new Set(parsed.expanded) },
+      expiresAt: token_expires_at === null ? null : Date.parse(token_expires_at),
+      lastUsedAt: token_last_used_at === null ? null : Date.parse(token_last_used_at),
+      suspended: user.suspended_at !== null,
+    };
+  });
+  if (record === undefined || record.suspended) return undefined;
+  const now = ctx.clock.now().getTime();
+  if (record.expiresAt !== null && record.expiresAt <= now) return undefined;
   // Last use is kept to the hour, like GitHub's token settings page, so authentication is not a write per request.
-  if (row.token_last_used_at === null || now.getTime() - Date.parse(row.token_last_used_at) > 3_600_000) {
-    await ctx.db.updateTable('access_tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.token_id).execute();
+  if (record.lastUsedAt === null || now - record.lastUsedAt > 3_600_000) {
+    await ctx.db
+      .updateTable('access_tokens')
+      .set({ last_used_at: new Date(now).toISOString() })
+      .where('id', '=', record.principal.tokenId)
+      .execute();
   }
-  const { token_id, token_scopes, token_expires_at: _e, token_last_used_at: _l, ...user } = row;
-  const parsed = parsedScopes(token_scopes);
-  return { user, tokenId: token_id, grantedScopes: parsed.granted, scopes: new Set(parsed.expanded) };
+  return record.principal;
 }
 
 /** Scope lists as stored on tokens are few and immutable: parse and expand each once, not on every request. */

@@ -3,6 +3,8 @@
  * runner-group endpoints share. Status is derived at read time from the last heartbeat, so no background job is needed.
  */
 import { sql } from 'kysely';
+import { precompiled } from '../../storage/precompiled.ts';
+import { cachedRead } from '../../storage/read-cache.ts';
 import type { Db, DomainContext } from '../context.ts';
 import type { RunnerLabelRow, RunnerRow } from '../../storage/tables.ts';
 
@@ -81,7 +83,28 @@ function runnersQuery(db: Db) {
 
 /** One runner of an enterprise by its public id, or undefined (another enterprise's runner is not found). */
 export async function findRunner(db: Db, enterpriseId: number, runnerId: number): Promise<RunnerWithGroup | undefined> {
-  return runnersQuery(db).where('r.enterprise_id', '=', enterpriseId).where('r.id', '=', runnerId).executeTakeFirst();
+  return (await runnerById(db, { enterpriseId, runnerId }))[0];
+}
+
+// GET …/runners/{id} runs these on every call: precompiled, and through the read cache (src/storage/read-cache.ts).
+const runnerById = precompiled((db, p: { enterpriseId: number; runnerId: number }) =>
+  runnersQuery(db).where('r.enterprise_id', '=', p.enterpriseId).where('r.id', '=', p.runnerId),
+);
+const labelsOfRunner = precompiled((db, p: { runnerId: number }) =>
+  db.selectFrom('runner_labels').selectAll().where('runner_id', '=', p.runnerId),
+);
+
+/** A runner with its labels, as stored (the wire shape adds the status, which depends on the clock). */
+export async function findRunnerWithLabels(
+  db: Db,
+  enterpriseId: number,
+  runnerId: number,
+): Promise<{ runner: RunnerWithGroup; labels: RunnerLabelRow[] } | undefined> {
+  return cachedRead(db, `runner\u0000${enterpriseId}\u0000${runnerId}`, async () => {
+    const runner = await findRunner(db, enterpriseId, runnerId);
+    if (runner === undefined) return undefined;
+    return { runner, labels: await labelsOfRunner(db, { runnerId }) };
+  });
 }
 
 export interface RunnerListFilter {

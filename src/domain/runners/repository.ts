@@ -5,7 +5,7 @@ import { ApiError } from '../../errors/api-error.ts';
 import { isUniqueViolation } from '../../storage/db.ts';
 import type { RunnerGroupRow, RunnerRow } from '../../storage/tables.ts';
 import type { Db } from '../context.ts';
-import { findRunner, labelsByRunner, toWireRunner, type WireRunner } from './read-model.ts';
+import { findRunnerWithLabels, toWireRunner, type WireRunner } from './read-model.ts';
 import type { DomainContext } from '../context.ts';
 
 /** A runner row by the SHA-256 of its credential. */
@@ -75,8 +75,6 @@ export async function deleteRunnerRow(db: Db, runnerId: number): Promise<void> {
 
 /** The wire shape of one runner of an enterprise, read through `db` (so a transaction sees its own writes). */
 export async function loadWireRunner(ctx: DomainContext, db: Db, enterpriseId: number, runnerId: number): Promise<WireRunner | undefined> {
-  const row = await findRunner(db, enterpriseId, runnerId);
-  if (row === undefined) return undefined;
-  const labels = await labelsByRunner(db, [row.id]);
-  return toWireRunner(ctx, row, labels.get(row.id) ?? []);
+  const found = await findRunnerWithLabels(db, enterpriseId, runnerId);
+  return found === undefined ? undefined : toWireRunner(ctx, found.runner, found.labels);
 }

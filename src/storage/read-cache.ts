@@ -1,0 +1,91 @@
+/**
+ * A read-through cache for the lookups every request repeats (token → user, enterprise and the caller's role, one
+ * runner), on the embedded SQLite store.
+ *
+ * Invalidation is whole-cache and exact, decided by SQLite itself rather than by the code that writes:
+ * - `total_changes()` counts every row this connection inserted, updated or deleted (any statement: Kysely, raw SQL,
+ *   a transaction later rolled back), and a cascade only happens because a counted delete did;
+ * - `PRAGMA data_version` changes when another connection (another process: `gatehouse token create` beside a running
+ *   server) commits to the file.
+ * Both are read on every lookup (one prepared statement, about a microsecond); when either moved, every entry is
+ * dropped. A value is stored only if neither moved while it was being read, so a write racing a read never leaves a
+ * stale entry behind. Reads made inside a transaction neither use nor fill the cache.
+ *
+ * On PostgreSQL there is no equally cheap and exact signal across instances, so there is no cache: every read goes to
+ * the database and several instances stay consistent without coordinating.
+ */
+import type { Db } from '../domain/context.ts';
+
+/** Reads the change stamp: [total_changes, data_version]. Throws when the connection cannot answer right now. */
+export type ChangeStamp = () => readonly [number, number];
+
+const NONE = Symbol('none');
+
+export class ReadCache {
+  readonly #entries = new Map<string, unknown>();
+  readonly #stamp: ChangeStamp;
+  readonly #maxEntries: number;
+  #changes = -1;
+  #version = -1;
+
+  constructor(stamp: ChangeStamp, maxEntries = 50_000) {
+    this.#stamp = stamp;
+    this.#maxEntries = maxEntries;
+  }
+
+  /** Brings the cache up to date with the store; false when the stamp cannot be read (then nothing is cached). */
+  #sync(): boolean {
+    let changes: number;
+    let version: number;
+    try {
+      [changes, version] = this.#stamp();
+    } catch {
+      return false;
+    }
+    if (changes !== this.#changes || version !== this.#version) {
+      this.#entries.clear();
+      this.#changes = changes;
+      this.#version = version;
+    }
+    return true;
+  }
+
+  /** The cached value for `key`, or `load()`'s, kept for later calls if the store did not change meanwhile. */
+  async get<V>(key: string, load: () => Promise<V>): Promise<V> {
+    if (!this.#sync()) return load();
+    const hit = this.#entries.get(key);
+    if (hit !== undefined) return (hit === NONE ? undefined : hit) as V;
+    const changes = this.#changes;
+    const version = this.#version;
+    const value = await load();
+    if (this.#sync() && this.#changes === changes && this.#version === version) {
+      if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
+      this.#entries.set(key, value === undefined ? NONE : value);
+    }
+    return value;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+const caches = new WeakMap<Db, ReadCache>();
+
+export function attachReadCache(db: Db, cache: ReadCache): void {
+  caches.set(db, cache);
+}
+
+/**
+ * Reads `key` through the store's cache, or straight from `load` when `db` has none (PostgreSQL, a transaction, a
+ * store opened without one). `key` must name everything the loaded value depends on, including its kind.
+ */
+export function cachedRead<V>(db: Db, key: string, load: () => Promise<V>): Promise<V> {
+  const cache = db.isTransaction ? undefined : caches.get(db);
+  return cache === undefined ? load() : cache.get(key, load);
+}
+
+/** The cache attached to a store's Kysely instance, if any (for tests and diagnostics). */
+export function readCacheOf(db: Db): ReadCache | undefined {
+  return caches.get(db);
+}
