@@ -1246,6 +1246,15 @@ describe(`managed SCIM at the instance paths, strict mode, rate limits (${storag
       assertSchema('ghec', 'GET', SPEC.users, 429, last!.body, 'application/scim+json');
       assert.equal(last!.headers.get('x-ratelimit-remaining'), '0');
       assert.equal(last!.headers.get('x-ratelimit-resource'), 'scim');
+      // Every enterprise SCIM operation documents its 429 as a SCIM error (ghec; the 2021 classic description
+      // documents no error bodies), the PATCHes and the instance paths included.
+      const group = await t.request('PATCH', `/scim/v2/enterprises/${seed.enterprise.slug}/Groups/any`, { token: seed.ownerToken, body: patch({ op: 'add', path: 'members', value: [] }) });
+      assert.equal(group.status, 429);
+      assertSchema('ghec', 'PATCH', SPEC.group, 429, group.body, 'application/scim+json');
+      const user = await t.request('PATCH', '/api/v3/scim/v2/Users/any', { token: seed.ownerToken, body: patch({ op: 'replace', path: 'active', value: false }) });
+      assert.equal(user.status, 429);
+      assertSchema('ghec', 'PATCH', SPEC.user, 429, user.body, 'application/scim+json');
+      assert.equal(user.body.status, 429);
     } finally {
       await t.close();
     }

@@ -503,6 +503,70 @@ describe(`organization SCIM (${storageKind})`, () => {
     assert.equal((await scim('GET', `${base}/ServiceProviderConfig`, undefined, null)).status, 401);
   });
 
+  it("rate limited: 429 with each operation's documented body (PATCH basic-error, list scim-error), x-ratelimit headers, nothing changed", async () => {
+    const limited = await startTestApp({ rateLimitPerHour: 3 });
+    try {
+      const s = await seedEnterprise(limited.ctx);
+      const path = `/scim/v2/organizations/${s.org.login}/Users`;
+      const call = (method: string, url: string, body?: unknown) =>
+        limited.request(method, url, { token: s.ownerToken, headers: { accept: SCIM, 'content-type': SCIM }, ...(body === undefined ? {} : { rawBody: JSON.stringify(body) }) });
+      const identity = async (scimId: string) =>
+        limited.ctx.db.selectFrom('scim_users').select(['version', 'updated_at', 'resource', 'active']).where('scim_id', '=', scimId).executeTakeFirstOrThrow();
+      const assertLimited = (res: ApiResponse) => {
+        assert.equal(res.status, 429, res.text);
+        assert.equal(res.headers.get('x-ratelimit-limit'), '3');
+        assert.equal(res.headers.get('x-ratelimit-remaining'), '0');
+        assert.ok(Number(res.headers.get('x-ratelimit-used')) > 3);
+        assert.ok(Number(res.headers.get('x-ratelimit-reset')) * 1000 > limited.clock.now().getTime());
+        assert.equal(res.headers.get('x-ratelimit-resource'), 'scim');
+      };
+
+      const created = await call('POST', path, userBody('limited@example.com', { displayName: 'Before' }));
+      assert.equal(created.status, 201, created.text);
+      const id = created.body.id as string;
+      assert.equal((await call('GET', `${path}/${id}`)).status, 200);
+      assert.equal((await call('GET', path)).status, 200);
+      const before = await identity(id);
+
+      // PATCH: the contract's 429 is GitHub's basic-error, as application/json (also under /api/v3).
+      for (const url of [`${path}/${id}`, `/api/v3${path}/${id}`]) {
+        const patched = await call('PATCH', url, { schemas: [PATCH_URN], Operations: [{ op: 'replace', value: { displayName: 'After', active: false } }] });
+        assertLimited(patched);
+        assert.match(patched.headers.get('content-type') ?? '', /^application\/json/);
+        assertSchema('ghec', 'PATCH', USER, 429, patched.body);
+        assert.equal(patched.body.status, '429');
+        assert.match(patched.body.message, /rate limit exceeded/);
+        assert.equal(patched.body.documentation_url, 'https://docs.github.com/enterprise-cloud@latest/rest/scim/scim');
+      }
+
+      // The list: its 429 is a SCIM error (JSON or SCIM+JSON).
+      const listed = await call('GET', path);
+      assertLimited(listed);
+      assert.match(listed.headers.get('content-type') ?? '', /^application\/scim\+json/);
+      assertSchema('ghec', 'GET', USERS, 429, listed.body, SCIM);
+      assert.equal(listed.body.status, 429);
+      assert.deepEqual(listed.body.schemas, [ERROR_URN]);
+      assert.equal(listed.body.documentation_url, 'https://docs.github.com/enterprise-cloud@latest/rest/scim/scim');
+      // Operations that document no 429 answer the dialect's usual SCIM error.
+      const got = await call('GET', `${path}/${id}`);
+      assertLimited(got);
+      assert.equal(got.body.status, 429);
+      const deleted = await call('DELETE', `${path}/${id}`);
+      assertLimited(deleted);
+
+      // Nothing the rejected requests asked for happened; the next window serves them again.
+      assert.deepEqual(await identity(id), before);
+      limited.clock.advance(3_600_000);
+      const after = await call('GET', `${path}/${id}`);
+      assert.equal(after.status, 200);
+      assert.equal(after.body.displayName, 'Before');
+      assert.equal(after.body.active, true);
+      assert.equal(after.headers.get('etag'), created.headers.get('etag'));
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('works through octokit (scim.*)', async () => {
     const octokit = octokitFor(t.url, owner);
     const person: UserRow = (await userWithToken(t.ctx, ['user'])).user;

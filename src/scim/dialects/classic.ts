@@ -55,6 +55,7 @@ export const classicDialect: ScimDialect = {
   },
   docsUrl: 'https://docs.github.com/enterprise-cloud@latest/rest/enterprise-admin/scim',
   notFound: 'basic-error',
+  basicErrors: {},
   list: { defaultCount: 30, maxCount: 1000 },
   requiredInResponse: { User: ['schemas', 'id', 'active', 'emails', 'meta'], Group: ['schemas'] },
   groupPatchResponse: 'resource',

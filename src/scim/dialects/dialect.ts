@@ -58,6 +58,12 @@ export interface ScimDialect {
    * (organization SCIM, §7). A 404 for the tenant itself (unknown or invisible enterprise) is always `basic-error`.
    */
   readonly notFound: 'basic-error' | 'scim-error';
+  /**
+   * Other error statuses whose documented body is GitHub's `basic-error` (as `application/json`, with the RFC's
+   * `schemas` and `detail` added, like `notFound`) rather than a SCIM error, by operation: the method and the route
+   * below the mount, e.g. `'PATCH /Users/:id'`. Organization SCIM's PATCH 429 is one (openapi-contract.md §7).
+   */
+  readonly basicErrors: Readonly<Record<string, readonly number[]>>;
   /** `count` default and maximum (GitHub documents 30 as the default; the maximum is ServiceProviderConfig's `maxResults`). */
   readonly list: ListParamOptions;
   /**

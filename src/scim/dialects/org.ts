@@ -9,7 +9,7 @@
  *   a GitHub organization"); 404 for anyone else. Organizations of Enterprise Managed Users enterprises are not
  *   served ("The SCIM API cannot be used … with an organization with managed users"): 404.
  * - Errors: every 4xx is a SCIM error body (`scim-error`, including 403 and 404, unlike enterprise SCIM), except the
- *   401 of a missing token, which no SCIM body is documented for.
+ *   401 of a missing token, which no SCIM body is documented for, and PATCH's 429, documented as `basic-error`.
  * - Filters: GitHub documents `eq` on `id`, `userName`, `emails`, `externalId`; Gatehouse answers the full grammar.
  */
 import { orgUserHooks } from '../../domain/scim/org/hooks.ts';
@@ -40,6 +40,8 @@ export const orgDialect: ScimDialect = {
   },
   docsUrl: 'https://docs.github.com/enterprise-cloud@latest/rest/scim/scim',
   notFound: 'scim-error',
+  // The one operation whose documented 429 is GitHub's `basic-error`; the list's 429 is a SCIM error (ghec.json).
+  basicErrors: { 'PATCH /Users/:id': [429] },
   // GitHub documents no default or maximum for `count` here; the enterprise dialects' values.
   list: { defaultCount: 30, maxCount: 1000 },
   requiredInResponse: { User: ['schemas', 'id', 'active', 'emails', 'meta'], Group: [] },
