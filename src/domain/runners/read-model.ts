@@ -45,15 +45,16 @@ function labelOrder(a: RunnerLabelRow, b: RunnerLabelRow): number {
   return a.id - b.id;
 }
 
-export function toWireRunner(ctx: DomainContext, runner: RunnerWithGroup, labels: RunnerLabelRow[]): WireRunner {
+export function toWireRunner(ctx: DomainContext, runner: RunnerWithGroup, labels: readonly RunnerLabelRow[]): WireRunner {
+  const status = runnerStatus(ctx, runner);
   return {
     id: runner.id,
     runner_group_id: runner.group_number,
     name: runner.name,
     os: runner.os,
-    status: runnerStatus(ctx, runner),
+    status,
     // A runner that is offline cannot be running a job.
-    busy: runner.busy === 1 && runnerStatus(ctx, runner) === 'online',
+    busy: runner.busy === 1 && status === 'online',
     ephemeral: runner.ephemeral === 1,
     labels: [...labels].sort(labelOrder).map(toWireLabel),
     version: runner.version,
