@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { acceptedScopesFor } from '../auth/scopes.ts';
 import { enterpriseRoleOf, findEnterpriseWithRole, findOrganization, orgRoleOf, type AuthenticatedToken } from '../domain/accounts/accounts.ts';
 import { ApiError, notFound, requiresAuthentication } from '../errors/api-error.ts';
+import { cachedRead } from '../storage/read-cache.ts';
 import type { Db } from '../domain/context.ts';
 import type { EnterpriseRole, EnterpriseRow, OrganizationRow, OrgRole } from '../storage/tables.ts';
 
@@ -82,15 +83,20 @@ export interface OrgAccess {
 /** Resolves `{org}` for the caller, with the same 404-then-403 rule as `enterpriseFor`. */
 export async function orgFor(db: Db, request: FastifyRequest, reply: FastifyReply, login: string, access: OrgAccess): Promise<OrganizationRow> {
   const principal = principalOf(request);
-  const org = await findOrganization(db, login);
-  if (org === undefined) throw notFound();
+  const userId = principal.user.id;
+  // The organization and the caller's standing in it, through the read cache (src/storage/read-cache.ts).
+  const found = await cachedRead(db, `org-access\u0000${login}\u0000${userId}`, async () => {
+    const org = await findOrganization(db, login);
+    if (org === undefined) return undefined;
+    const role = await orgRoleOf(db, org.id, userId);
+    const enterpriseOwner = org.enterprise_id !== null && (await enterpriseRoleOf(db, org.enterprise_id, userId)) === 'owner';
+    return { org: Object.freeze(org), role, enterpriseOwner };
+  });
+  if (found === undefined) throw notFound();
   if (principal.user.site_admin !== 1) {
-    const role = await orgRoleOf(db, org.id, principal.user.id);
-    const allowed =
-      (role !== undefined && access.roles.includes(role)) ||
-      (org.enterprise_id !== null && (await enterpriseRoleOf(db, org.enterprise_id, principal.user.id)) === 'owner');
+    const allowed = (found.role !== undefined && access.roles.includes(found.role)) || found.enterpriseOwner;
     if (!allowed) throw notFound();
   }
   requireScopes(request, reply, access.scopes);
-  return org;
+  return found.org;
 }

@@ -9,6 +9,7 @@
  * What a group means on GitHub is the dialect's `GroupHooks`, called with the net membership change.
  */
 import crypto from 'node:crypto';
+import { cachedRead } from '../../storage/read-cache.ts';
 import {
   ScimError,
   applyPatch,
@@ -146,9 +147,15 @@ async function requireGroup(db: ScimDb, tenant: ScimTenant, scimId: string): Pro
   return group;
 }
 
+/** GET by id; served from the read cache until the store changes (src/storage/read-cache.ts). Not to be modified. */
 export async function getGroup(ctx: DomainContext, tenant: ScimTenant, scimId: string, withRelations: boolean): Promise<GroupView> {
-  const db = withScimTables(ctx.db);
-  return loadView(db, await requireGroup(db, tenant, scimId), withRelations);
+  const view = await cachedRead(ctx.db, `scim-group\u0000${tenant.scope}\u0000${scimId}\u0000${String(withRelations)}`, async () => {
+    const db = withScimTables(ctx.db);
+    const group = await repo.findGroup(db, tenant.scope, scimId);
+    return group === undefined ? undefined : loadView(db, group, withRelations);
+  });
+  if (view === undefined) throw ScimError.notFound(`Group ${scimId} not found`);
+  return view;
 }
 
 /** POST: a new group with its initial members (RFC 7644 §3.3); 409 when the externalId is taken. */

@@ -5,6 +5,7 @@
  * filter index, versions, memberships of deleted identities, and the `external_identity.*` audit events.
  */
 import crypto from 'node:crypto';
+import { cachedRead } from '../../storage/read-cache.ts';
 import {
   ScimError,
   applyPatch,
@@ -131,9 +132,15 @@ async function requireUser(db: ScimDb, tenant: ScimTenant, scimId: string): Prom
   return user;
 }
 
+/** GET by id; served from the read cache until the store changes (src/storage/read-cache.ts). Not to be modified. */
 export async function getUser(ctx: DomainContext, tenant: ScimTenant, scimId: string, withRelations: boolean): Promise<UserView> {
-  const db = withScimTables(ctx.db);
-  return loadView(db, await requireUser(db, tenant, scimId), withRelations);
+  const view = await cachedRead(ctx.db, `scim-user\u0000${tenant.scope}\u0000${scimId}\u0000${String(withRelations)}`, async () => {
+    const db = withScimTables(ctx.db);
+    const user = await repo.findUser(db, tenant.scope, scimId);
+    return user === undefined ? undefined : loadView(db, user, withRelations);
+  });
+  if (view === undefined) throw ScimError.notFound(`User ${scimId} not found`);
+  return view;
 }
 
 export interface WriteOptions {

@@ -17,6 +17,7 @@ import { findEnterprise, findEnterpriseWithRole } from '../../domain/accounts/ac
 import type { ScimTenant } from '../../domain/scim/types.ts';
 import { ApiError, notFound } from '../../errors/api-error.ts';
 import { enterpriseFor, orgFor, requireScopes } from '../../http/access.ts';
+import { cachedRead } from '../../storage/read-cache.ts';
 import { ScimError } from '../engine/index.ts';
 import type { EnterpriseRow } from '../../storage/tables.ts';
 import type { ScimDialect } from './dialect.ts';
@@ -66,8 +67,12 @@ async function enterpriseTenant(ctx: AppContext, request: FastifyRequest, reply:
 
 /** The enterprise instance SCIM serves (`config.instanceEnterprise`, else the first managed one). */
 async function instanceEnterprise(ctx: AppContext): Promise<EnterpriseRow | undefined> {
-  if (ctx.config.instanceEnterprise !== undefined) return findEnterprise(ctx.db, ctx.config.instanceEnterprise);
-  return ctx.db.selectFrom('enterprises').selectAll().where('kind', '=', 'managed').orderBy('id').limit(1).executeTakeFirst();
+  const configured = ctx.config.instanceEnterprise;
+  return cachedRead(ctx.db, `instance-enterprise\u0000${configured ?? ''}`, () =>
+    configured !== undefined
+      ? findEnterprise(ctx.db, configured)
+      : ctx.db.selectFrom('enterprises').selectAll().where('kind', '=', 'managed').orderBy('id').limit(1).executeTakeFirst(),
+  );
 }
 
 export const INSTANCE_MOUNT: ScimMount = {
