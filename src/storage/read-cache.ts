@@ -7,8 +7,9 @@
  *   a transaction later rolled back), and a cascade only happens because a counted delete did;
  * - `PRAGMA data_version` changes when another connection (another process: `gatehouse token create` beside a running
  *   server) commits to the file.
- * Both are read on every lookup (one prepared statement, about a microsecond); when either moved, every entry is
- * dropped. A value is stored only if neither moved while it was being read, so a write racing a read never leaves a
+ * Both are checked on every lookup (db.ts `sqliteChangeStamp`: well under a microsecond); when either moved, every
+ * entry is dropped. At most `maxEntries` values are kept (10,000: a few megabytes of SCIM resources at most); a full
+ * cache starts over empty. A value is stored only if neither moved while it was being read, so a write racing a read never leaves a
  * stale entry behind. Reads made inside a transaction neither use nor fill the cache.
  *
  * On PostgreSQL there is no equally cheap and exact signal across instances, so there is no cache: every read goes to
@@ -28,7 +29,7 @@ export class ReadCache {
   #changes = -1;
   #version = -1;
 
-  constructor(stamp: ChangeStamp, maxEntries = 50_000) {
+  constructor(stamp: ChangeStamp, maxEntries = 10_000) {
     this.#stamp = stamp;
     this.#maxEntries = maxEntries;
   }
