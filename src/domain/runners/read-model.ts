@@ -122,14 +122,22 @@ export async function listRunners(
   filter: RunnerListFilter,
   page: { offset: number; perPage: number },
 ): Promise<{ total: number; runners: WireRunner[] }> {
-  let base = ctx.db.selectFrom('runners as r').where('r.enterprise_id', '=', filter.enterpriseId);
-  if (filter.runnerGroupId !== undefined) base = base.where('r.runner_group_id', '=', filter.runnerGroupId);
-  if (filter.name !== undefined) base = base.where('r.name_lower', '=', filter.name.toLowerCase());
-  const countRow = await base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-  let rowsQuery = runnersQuery(ctx.db).where('r.enterprise_id', '=', filter.enterpriseId);
-  if (filter.runnerGroupId !== undefined) rowsQuery = rowsQuery.where('r.runner_group_id', '=', filter.runnerGroupId);
-  if (filter.name !== undefined) rowsQuery = rowsQuery.where('r.name_lower', '=', filter.name.toLowerCase());
-  const rows = await rowsQuery.orderBy('r.id').limit(page.perPage).offset(page.offset).execute();
+  const matching = () => {
+    let query = ctx.db.selectFrom('runners as r').where('r.enterprise_id', '=', filter.enterpriseId);
+    if (filter.runnerGroupId !== undefined) query = query.where('r.runner_group_id', '=', filter.runnerGroupId);
+    if (filter.name !== undefined) query = query.where('r.name_lower', '=', filter.name.toLowerCase());
+    return query;
+  };
+  // The total is the same on every page until the store changes: kept in the read cache (src/storage/read-cache.ts).
+  const total = await cachedRead(
+    ctx.db,
+    `runner-count\u0000${filter.enterpriseId}\u0000${filter.runnerGroupId ?? ''}\u0000${filter.name?.toLowerCase() ?? ''}`,
+    async () => Number((await matching().select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n),
+  );
+  if (total <= page.offset) return { total, runners: [] };
+  // OFFSET walks the (enterprise_id, id) / (runner_group_id, id) index alone; only the page's rows are read and joined.
+  const pageIds = matching().select('r.id').orderBy('r.id').limit(page.perPage).offset(page.offset);
+  const rows = await runnersQuery(ctx.db).where('r.id', 'in', pageIds).orderBy('r.id').execute();
   const labels = await labelsByRunner(ctx.db, rows.map((r) => r.id));
-  return { total: Number(countRow.n), runners: rows.map((r) => toWireRunner(ctx, r, labels.get(r.id) ?? [])) };
+  return { total, runners: rows.map((r) => toWireRunner(ctx, r, labels.get(r.id) ?? [])) };
 }
