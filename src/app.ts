@@ -19,6 +19,7 @@ import { teamsRoutes } from './rest/teams/routes.ts';
 import { scimRoutes } from './scim/routes.ts';
 import { runnerSideRoutes } from './rest/runner-side/routes.ts';
 import { runnersRoutes } from './rest/runners/routes.ts';
+import { startStaleRunnerSweeps, type StaleRunnerSweeps } from './domain/runners/stale.ts';
 import { openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
@@ -68,5 +69,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
 
   if (options.storage === undefined) app.addHook('onClose', () => storage.close());
+
+  // --- Stale runner removal (src/domain/runners/stale.ts): one sweep when ready, then hourly; stopped on close. ---
+  // Registered after the storage hook: onClose hooks run last-registered first, so a sweep in progress ends before the
+  // store closes.
+  let runnerSweeps: StaleRunnerSweeps | undefined;
+  app.addHook('onReady', async () => {
+    runnerSweeps = startStaleRunnerSweeps(ctx, app.log);
+    await runnerSweeps.first;
+  });
+  app.addHook('onClose', async () => {
+    await runnerSweeps?.stop();
+  });
+  // --- end stale runner removal ---
+
   return app;
 }

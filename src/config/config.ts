@@ -21,6 +21,10 @@ export interface Config {
   readonly rateLimitPerHour: number;
   /** Seconds without a heartbeat after which a runner is reported `offline`. */
   readonly runnerOfflineAfterSeconds: number;
+  /** Days without contact after which a self-hosted runner is removed (GitHub: 14); 0 = never. */
+  readonly runnerRetentionDays: number;
+  /** Days without contact after which an ephemeral runner is removed (GitHub: 1); 0 = never. */
+  readonly ephemeralRunnerRetentionDays: number;
   /** Runner application version offered by `…/actions/runners/downloads`. */
   readonly runnerVersion: string;
   /** Reject what GitHub's reference rejects, rather than what real identity providers send (idp-quirks.md §9). */
@@ -93,6 +97,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     instanceEnterprise: flags.instanceEnterprise ?? env.GATEHOUSE_INSTANCE_ENTERPRISE ?? undefined,
     rateLimitPerHour: parseNonNegativeInt('GATEHOUSE_RATE_LIMIT', env.GATEHOUSE_RATE_LIMIT, 0),
     runnerOfflineAfterSeconds: parseNonNegativeInt('GATEHOUSE_RUNNER_OFFLINE_AFTER', env.GATEHOUSE_RUNNER_OFFLINE_AFTER, 90),
+    runnerRetentionDays: parseNonNegativeInt('GATEHOUSE_RUNNER_RETENTION_DAYS', env.GATEHOUSE_RUNNER_RETENTION_DAYS, 14),
+    ephemeralRunnerRetentionDays: parseNonNegativeInt('GATEHOUSE_EPHEMERAL_RUNNER_RETENTION_DAYS', env.GATEHOUSE_EPHEMERAL_RUNNER_RETENTION_DAYS, 1),
     runnerVersion,
     strictScim: /^(1|true|yes)$/i.test(env.GATEHOUSE_STRICT_SCIM ?? ''),
     readCache: !/^(0|false|no|off)$/i.test(env.GATEHOUSE_READ_CACHE ?? ''),
@@ -110,6 +116,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     instanceEnterprise: undefined,
     rateLimitPerHour: 0,
     runnerOfflineAfterSeconds: 90,
+    runnerRetentionDays: 14,
+    ephemeralRunnerRetentionDays: 1,
     runnerVersion: DEFAULT_RUNNER_VERSION,
     strictScim: false,
     readCache: true,

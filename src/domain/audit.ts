@@ -14,22 +14,34 @@ export interface AuditInput {
   data?: Record<string, unknown>;
 }
 
+function auditRow(input: AuditInput, createdAt: number) {
+  return {
+    document_id: crypto.randomBytes(16).toString('base64url'),
+    enterprise_id: input.enterpriseId ?? null,
+    org_id: input.orgId ?? null,
+    action: input.action,
+    actor_id: input.actor?.id ?? null,
+    actor: input.actor?.login ?? null,
+    user_id: input.user?.id ?? null,
+    user: input.user?.login ?? null,
+    created_at: createdAt,
+    data: JSON.stringify(input.data ?? {}),
+  };
+}
+
 export async function recordAudit(db: Db, clock: Clock, input: AuditInput): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      document_id: crypto.randomBytes(16).toString('base64url'),
-      enterprise_id: input.enterpriseId ?? null,
-      org_id: input.orgId ?? null,
-      action: input.action,
-      actor_id: input.actor?.id ?? null,
-      actor: input.actor?.login ?? null,
-      user_id: input.user?.id ?? null,
-      user: input.user?.login ?? null,
-      created_at: clock.now().getTime(),
-      data: JSON.stringify(input.data ?? {}),
-    })
-    .execute();
+  await db.insertInto('audit_events').values(auditRow(input, clock.now().getTime())).execute();
+}
+
+/** Events per multi-row insert: 10 parameters a row stays far below SQLite's and PostgreSQL's parameter limits. */
+const AUDIT_BATCH = 500;
+
+/** Writes many events with multi-row inserts (one per 500 events), all stamped with the same time. */
+export async function recordAudits(db: Db, clock: Clock, inputs: readonly AuditInput[]): Promise<void> {
+  const createdAt = clock.now().getTime();
+  for (let i = 0; i < inputs.length; i += AUDIT_BATCH) {
+    await db.insertInto('audit_events').values(inputs.slice(i, i + AUDIT_BATCH).map((input) => auditRow(input, createdAt))).execute();
+  }
 }
 
 /** One parsed `phrase` qualifier (GitHub's audit-log search syntax). */
