@@ -28,6 +28,7 @@ import {
 import { groupFilterSql, memberFilterSql, withScimTables, type ScimDb } from '../../storage/scim-filter-sql.ts';
 import { recordAudit } from '../audit.ts';
 import type { Actor, DomainContext } from '../context.ts';
+import { listPosition } from './paging.ts';
 import * as repo from './repository.ts';
 import { checkVersion, ConcurrentChange, scimTransaction } from './transaction.ts';
 import type { GroupHooks, HookContext, MemberRef, MembershipChange, ScimRules, ScimTenant, StoredGroup } from './types.ts';
@@ -128,9 +129,9 @@ export async function listGroups(ctx: DomainContext, rules: ScimRules, tenant: S
   if (schema === undefined) throw ScimError.notFound('This SCIM service has no Groups');
   const db = withScimTables(ctx.db);
   const where = query.filter === undefined ? undefined : groupFilterSql(query.filter, schema, { dialect: ctx.dialect, scope: tenant.scope, baseUrl: tenant.baseUrl });
-  const total = await repo.countGroups(db, tenant.scope, where);
-  if (query.count === 0 || query.startIndex > total) return { total, groups: [] };
-  const groups = await repo.listGroups(db, tenant.scope, where, query.startIndex - 1, query.count);
+  const { total, window } = await listPosition(ctx, 'scim_groups', tenant, query, () => repo.countGroups(db, tenant.scope, where));
+  if (window === undefined) return { total, groups: [] };
+  const groups = await repo.listGroups(db, tenant.scope, where, window);
   const members = query.withRelations ? await repo.membersOfGroups(db, groups.map((g) => g.rowId)) : undefined;
   return { total, groups: groups.map((group) => ({ group, members: members === undefined ? undefined : (members.get(group.rowId) ?? []) })) };
 }

@@ -134,15 +134,69 @@ export async function countUsers(db: ScimDb, scope: string, where: RawBuilder<Sq
   return Number(row.n);
 }
 
+/** Positions between two anchors of a list locator (`locateList`): a page walks at most this many index entries. */
+export const ANCHOR_SPACING = 1000;
+
+/**
+ * Where the pages of a tenant's unfiltered list (identities or groups, in id order) are: the list's length and every
+ * `ANCHOR_SPACING`-th id. With it, `startIndex=90001` starts at `anchors[90]` and skips 0 entries instead of 90,000.
+ */
+export interface ListLocator {
+  readonly total: number;
+  /** `anchors[j]` is the id at 0-based position `j * ANCHOR_SPACING`. */
+  readonly anchors: readonly number[];
+}
+
+/** A page of a list in id order: `limit` rows after skipping `offset`, counted from the row `fromId` if given. */
+export interface PageWindow {
+  readonly fromId?: number | undefined;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export type ListTable = 'scim_users' | 'scim_groups';
+
+/**
+ * The locator of a tenant's list, in one walk of its `(scope, id)` index (as much as `count(*)` reads): a recursive
+ * query hops from one anchor to the next (`id > previous … limit 1 offset ANCHOR_SPACING - 1`), then the rows from
+ * the last anchor on are counted (fewer than `ANCHOR_SPACING`). Meant to be kept in the read cache
+ * (`src/storage/read-cache.ts`), which drops it on any write. On SQLite only: without statistics (a fresh or never
+ * analyzed database) PostgreSQL's planner answers each hop with a bitmap scan and a sort of the whole tenant.
+ */
+export async function locateList(db: ScimDb, table: ListTable, scope: string): Promise<ListLocator> {
+  const t = sql.table(table);
+  const hops = await sql<{ id: number }>`with recursive anchor(id) as (
+      select (select u0.id from ${t} as u0 where u0.scope = ${scope} order by u0.id limit 1)
+      union all
+      select (select u1.id from ${t} as u1 where u1.scope = ${scope} and u1.id > anchor.id order by u1.id limit 1 offset ${ANCHOR_SPACING - 1})
+      from anchor where anchor.id is not null
+    )
+    select id from anchor where id is not null`.execute(db);
+  const anchors = hops.rows.map((row) => Number(row.id));
+  const last = anchors.at(-1);
+  if (last === undefined) return { total: 0, anchors };
+  const tail = await sql<{ n: number }>`select count(*) as n from ${t} where scope = ${scope} and id >= ${last}`.execute(db);
+  return { total: (anchors.length - 1) * ANCHOR_SPACING + Number(tail.rows[0]?.n ?? 0), anchors };
+}
+
+/** The page at 0-based `offset` of a list with this locator (undefined past its end). */
+export function pageFromLocator(locator: ListLocator, offset: number, limit: number): PageWindow | undefined {
+  if (offset >= locator.total) return undefined;
+  const j = Math.floor(offset / ANCHOR_SPACING);
+  return { fromId: locator.anchors[j], offset: offset - j * ANCHOR_SPACING, limit };
+}
+
 /**
  * One page of the tenant's identities in id order (stable across pages, X10). The page's ids are found first (for an
- * unfiltered list from the `(scope, id)` index alone), then only those rows are read: a plain `OFFSET` reads and
- * discards every skipped row, 90,000 whole resources for `startIndex=90000`.
+ * unfiltered list from the `(scope, id)` index alone, from the anchor `fromId` on when the caller has one), then only
+ * those rows are read: a plain `OFFSET` reads and discards every skipped row, 90,000 whole resources for
+ * `startIndex=90000`.
  */
-export async function listUsers(db: ScimDb, scope: string, where: RawBuilder<SqlBool> | undefined, offset: number, limit: number): Promise<StoredUser[]> {
+export async function listUsers(db: ScimDb, scope: string, where: RawBuilder<SqlBool> | undefined, window: PageWindow): Promise<StoredUser[]> {
   let page = db.selectFrom('scim_users').select('scim_users.id').where('scim_users.scope', '=', scope);
+  if (window.fromId !== undefined) page = page.where('scim_users.id', '>=', window.fromId);
   if (where !== undefined) page = page.where(where);
-  page = page.orderBy('scim_users.id').limit(limit).offset(offset);
+  page = page.orderBy('scim_users.id').limit(window.limit).offset(window.offset);
   const rows = await db.selectFrom('scim_users').select(USER_COLUMNS).where('scim_users.id', 'in', page).orderBy('scim_users.id').execute();
   return rows.map(toStoredUser);
 }
@@ -353,10 +407,13 @@ export async function countGroups(db: ScimDb, scope: string, where: RawBuilder<S
   return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
-export async function listGroups(db: ScimDb, scope: string, where: RawBuilder<SqlBool> | undefined, offset: number, limit: number): Promise<StoredGroup[]> {
-  let query = db.selectFrom('scim_groups').select(GROUP_COLUMNS).where('scim_groups.scope', '=', scope);
-  if (where !== undefined) query = query.where(where);
-  const rows = await query.orderBy('scim_groups.id').limit(limit).offset(offset).execute();
+/** One page of the tenant's groups in id order: ids first, then only those rows (as `listUsers`). */
+export async function listGroups(db: ScimDb, scope: string, where: RawBuilder<SqlBool> | undefined, window: PageWindow): Promise<StoredGroup[]> {
+  let page = db.selectFrom('scim_groups').select('scim_groups.id').where('scim_groups.scope', '=', scope);
+  if (window.fromId !== undefined) page = page.where('scim_groups.id', '>=', window.fromId);
+  if (where !== undefined) page = page.where(where);
+  page = page.orderBy('scim_groups.id').limit(window.limit).offset(window.offset);
+  const rows = await db.selectFrom('scim_groups').select(GROUP_COLUMNS).where('scim_groups.id', 'in', page).orderBy('scim_groups.id').execute();
   return rows.map(toStoredGroup);
 }
 

@@ -21,6 +21,7 @@ import {
 import { userFilterSql, userValueRows, withScimTables, type ScimDb } from '../../storage/scim-filter-sql.ts';
 import { recordAudit } from '../audit.ts';
 import type { Actor, DomainContext } from '../context.ts';
+import { listPosition } from './paging.ts';
 import * as repo from './repository.ts';
 import { checkVersion, ConcurrentChange, scimTransaction, type VersionCheck } from './transaction.ts';
 import type { HookContext, MemberRef, ScimRules, ScimTenant, StoredUser } from './types.ts';
@@ -113,9 +114,9 @@ export function withoutUnknownSchemaPaths(request: PatchRequest, schema: Resourc
 export async function listUsers(ctx: DomainContext, rules: ScimRules, tenant: ScimTenant, query: ListQuery): Promise<{ total: number; users: UserView[] }> {
   const db = withScimTables(ctx.db);
   const where = query.filter === undefined ? undefined : userFilterSql(query.filter, rules.userSchema, { dialect: ctx.dialect, scope: tenant.scope, baseUrl: tenant.baseUrl });
-  const total = await repo.countUsers(db, tenant.scope, where);
-  if (query.count === 0 || query.startIndex > total) return { total, users: [] };
-  const users = await repo.listUsers(db, tenant.scope, where, query.startIndex - 1, query.count);
+  const { total, window } = await listPosition(ctx, 'scim_users', tenant, query, () => repo.countUsers(db, tenant.scope, where));
+  if (window === undefined) return { total, users: [] };
+  const users = await repo.listUsers(db, tenant.scope, where, window);
   const groups = query.withRelations ? await repo.groupsOfUsers(db, users.map((u) => u.rowId)) : undefined;
   return { total, users: users.map((user) => ({ user, groups: groups === undefined ? undefined : (groups.get(user.rowId) ?? []) })) };
 }
