@@ -96,13 +96,14 @@ class StoreRun {
   ) {}
 
   /** The configuration the Gatehouse child gets: the bench store, quiet logs, rate limits off (GHES default). */
-  private serverConfig(port: number): Config {
+  private serverConfig(port: number, overrides: Partial<Config> = {}): Config {
     return testConfig({
       host: '127.0.0.1',
       port,
       publicUrl: `http://127.0.0.1:${port}`,
       storage: this.store.storage,
       logLevel: 'warn',
+      ...overrides,
     });
   }
 
@@ -129,8 +130,8 @@ class StoreRun {
         }
         return value;
       },
-      gatehouse: () => {
-        this.gatehouseServer ??= this.startGatehouse();
+      gatehouse: (overrides) => {
+        this.gatehouseServer ??= this.startGatehouse(overrides);
         return this.gatehouseServer;
       },
       startServer: async (module, payload) => {
@@ -148,10 +149,10 @@ class StoreRun {
     };
   }
 
-  private async startGatehouse(): Promise<ServerHandle> {
+  private async startGatehouse(overrides?: Partial<Config>): Promise<ServerHandle> {
     const scenario = this.scenario;
     const port = await freePort();
-    const payload: GatehousePayload = { config: this.serverConfig(port) };
+    const payload: GatehousePayload = { config: this.serverConfig(port, overrides) };
     const execArgv: string[] = [];
     if (this.bench.profile) {
       // One directory per scenario: node writes one profile per thread (main, and tsx's loader worker), named by

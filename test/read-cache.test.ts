@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { registerRunner } from '../src/domain/runners/registration.ts';
 import { openStorage, type Storage } from '../src/storage/db.ts';
-import { readCacheOf } from '../src/storage/read-cache.ts';
+import { ReadCache, readCacheOf } from '../src/storage/read-cache.ts';
 import { seedEnterprise, startTestApp, storageKind, userWithToken, type SeededEnterprise, type TestApp } from './helpers/app.ts';
 import { assertSchema } from './helpers/openapi.ts';
 
@@ -126,5 +126,54 @@ describe('read cache (sqlite)', { skip: storageKind === 'postgres' ? 'PostgreSQL
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('ReadCache', () => {
+  it('keeps at most maxEntries, dropping the oldest, and drops everything when the stamp moves', async () => {
+    let stamp: [number, number] = [0, 1];
+    const cache = new ReadCache(() => stamp, 2);
+    let loads = 0;
+    const load = (value: string) => async () => {
+      loads += 1;
+      return value;
+    };
+    assert.equal(await cache.get('a', load('A')), 'A');
+    assert.equal(await cache.get('b', load('B')), 'B');
+    assert.equal(await cache.get('a', load('A2')), 'A', 'a hit');
+    assert.equal(await cache.get('c', load('C')), 'C');
+    assert.equal(cache.size, 2);
+    assert.equal(await cache.get('a', load('A3')), 'A3', 'the oldest entry (a) was dropped for c');
+    assert.equal(await cache.get('c', load('C2')), 'C', 'c is still there');
+    assert.equal(loads, 4);
+    stamp = [1, 1];
+    assert.equal(await cache.get('c', load('C3')), 'C3', 'a write empties the cache');
+    stamp = [1, 2];
+    assert.equal(await cache.get('c', load('C4')), 'C4', 'another connection’s commit empties the cache');
+  });
+
+  it('does not keep a value read while the store changed', async () => {
+    let stamp: [number, number] = [0, 1];
+    const cache = new ReadCache(() => stamp);
+    const value = await cache.get('k', async () => {
+      stamp = [1, 1]; // a write lands while the value is being read
+      return 'old';
+    });
+    assert.equal(value, 'old');
+    assert.equal(cache.size, 0);
+    assert.equal(await cache.get('k', async () => 'new'), 'new');
+    assert.equal(await cache.get('k', async () => 'newer'), 'new');
+  });
+
+  it('caches "not found" too, and reads straight through when the stamp cannot be read', async () => {
+    let broken = false;
+    const cache = new ReadCache(() => {
+      if (broken) throw new Error('connection busy');
+      return [0, 1];
+    });
+    assert.equal(await cache.get('missing', async () => undefined), undefined);
+    assert.equal(await cache.get('missing', async () => 'found'), undefined, 'the cached absence');
+    broken = true;
+    assert.equal(await cache.get('missing', async () => 'direct'), 'direct');
   });
 });

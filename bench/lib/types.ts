@@ -3,6 +3,7 @@
  * loaded, in file-name order, and its exported `scenarios` array registered), so adding a scenario is a one-file job:
  * seed in `setup` straight through the domain functions or Kysely, then drive load in `run` with `ctx.load`.
  */
+import type { Config } from '../../src/config/config.ts';
 import type { RequestSpec } from 'autocannon';
 import type { DomainContext } from '../../src/domain/context.ts';
 import type { BenchConfig } from './config.ts';
@@ -87,8 +88,11 @@ export interface BenchContext {
    * (e.g. the 10,000 runners) without knowing who seeded first.
    */
   fixture<T>(key: string, make: () => Promise<T>): Promise<T>;
-  /** The Gatehouse server child for the current scenario: started on first call, stopped when the scenario ends. */
-  gatehouse(): Promise<ServerHandle>;
+  /**
+   * The Gatehouse server child for the current scenario: started on first call (with `overrides` on top of the bench
+   * configuration, e.g. `{ readCache: false }`), stopped when the scenario ends.
+   */
+  gatehouse(overrides?: Partial<Config>): Promise<ServerHandle>;
   /** Starts another server child from a module in `bench/servers/`; stopped when the scenario ends. */
   startServer(module: string, payload: unknown): Promise<ServerHandle>;
   /** Warms up, then measures with autocannon in this (the parent) process. */

@@ -17,6 +17,7 @@
  */
 import { bigTenant, isQuick, scimTenant, smallTenant, sparePerGroup, userBody, userName, type BigTenant, type GroupRef, type SeededTenant } from '../fixtures/scim.ts';
 import { closedLoop, keepAliveAgent, send, type LoopRequest } from '../lib/closed-loop.ts';
+import { rotating } from '../lib/requests.ts';
 import type { BenchContext, Measurement, Scenario, ServerHandle } from '../lib/types.ts';
 import type { CeilingPayload } from '../servers/ceiling.ts';
 
@@ -66,21 +67,6 @@ function sampleIndexes(fx: BigTenant): number[] {
   return Array.from({ length: Math.min(ROTATION, to - from) }, (_, k) => from + k * step);
 }
 
-/** Rotates through `paths`, one per request (autocannon `setupRequest`). */
-function rotating(paths: readonly string[]) {
-  let next = 0;
-  return [
-    {
-      method: 'GET',
-      path: paths[0] ?? '/',
-      setupRequest: (request: { path?: string }) => {
-        request.path = paths[next % paths.length];
-        next += 1;
-        return request;
-      },
-    },
-  ];
-}
 
 function userPath(fx: SeededTenant, index: number): string {
   return `${fx.base}/Users/${fx.scimIds[index] ?? ''}`;
@@ -115,29 +101,35 @@ const ceiling: Scenario = {
   },
 };
 
-const get: Scenario = {
-  id: 'scim.users.get',
-  title: 'SCIM GET /Users/{id} (100,000+ stored)',
-  baseline: 'scim.ceiling',
-  targetRatio: 0.4,
-  async setup(ctx) {
-    await bigTenant(ctx);
-  },
-  async run(ctx) {
-    const fx = await bigTenant(ctx);
-    const server = await ctx.gatehouse();
-    const indexes = sampleIndexes(fx);
-    // A batch-seeded user is served like a service-created one: same attributes, its group, the same length.
-    const seeded = await probe(server, { method: 'GET', path: userPath(fx, indexes[0] ?? 0), headers: fx.scimHeaders });
-    const reference = await probe(server, { method: 'GET', path: userPath(fx, 0), headers: fx.scimHeaders });
-    expectThat(seeded.status === 200 && seeded.json.userName === fx.userNames[indexes[0] ?? 0], 'batch-seeded user not served', seeded.raw);
-    expectThat(JSON.stringify(Object.keys(seeded.json)) === JSON.stringify(Object.keys(reference.json)), 'batch-seeded and service-created users differ in shape', `${seeded.raw}\n${reference.raw}`);
-    expectThat(Array.isArray(seeded.json.groups) && seeded.json.groups.length === 1, 'sample user should be in exactly one group', seeded.raw);
-    const m = await ctx.load({ server, path: userPath(fx, indexes[0] ?? 0), requests: rotating(indexes.map((i) => userPath(fx, i))), headers: fx.scimHeaders, expectStatus: 200 });
-    m.notes = [`${indexes.length} users in rotation, ${seeded.raw.length} B body`];
-    return m;
-  },
-};
+/** GET by id over 1,000 users in rotation; `readCache: false` shows the same on the database alone. */
+function getById(id: string, title: string, readCache: boolean): Scenario {
+  return {
+    id,
+    title,
+    baseline: 'scim.ceiling',
+    ...(readCache ? { targetRatio: 0.4 } : {}),
+    async setup(ctx) {
+      await bigTenant(ctx);
+    },
+    async run(ctx) {
+      const fx = await bigTenant(ctx);
+      const server = await ctx.gatehouse({ readCache });
+      const indexes = sampleIndexes(fx);
+      // A batch-seeded user is served like a service-created one: same attributes, its group, the same length.
+      const seeded = await probe(server, { method: 'GET', path: userPath(fx, indexes[0] ?? 0), headers: fx.scimHeaders });
+      const reference = await probe(server, { method: 'GET', path: userPath(fx, 0), headers: fx.scimHeaders });
+      expectThat(seeded.status === 200 && seeded.json.userName === fx.userNames[indexes[0] ?? 0], 'batch-seeded user not served', seeded.raw);
+      expectThat(JSON.stringify(Object.keys(seeded.json)) === JSON.stringify(Object.keys(reference.json)), 'batch-seeded and service-created users differ in shape', `${seeded.raw}\n${reference.raw}`);
+      expectThat(Array.isArray(seeded.json.groups) && seeded.json.groups.length === 1, 'sample user should be in exactly one group', seeded.raw);
+      const m = await ctx.load({ server, path: userPath(fx, indexes[0] ?? 0), requests: rotating(indexes.map((i) => userPath(fx, i))), headers: fx.scimHeaders, expectStatus: 200 });
+      m.notes = [`${indexes.length} users in rotation, ${seeded.raw.length} B body${readCache ? '' : ', read cache off'}`];
+      return m;
+    },
+  };
+}
+
+const get = getById('scim.users.get', 'SCIM GET /Users/{id} (100,000+ stored)', true);
+const getUncached = getById('scim.users.get.uncached', 'SCIM GET /Users/{id}, read cache off', false);
 
 /**
  * Not a target: the cheapest authenticated request with the same token (`GET /user`: token lookup, the shared hooks,
@@ -317,4 +309,4 @@ const addBig = addScenario('scim.groups.add.100k', 'SCIM PATCH Groups add 1 memb
   targetRatio: 1 / 1.5,
 });
 
-export const scenarios: Scenario[] = [ceiling, get, floor, filterSmall, filterBig, page, create, addSmall, addBig];
+export const scenarios: Scenario[] = [ceiling, get, getUncached, floor, filterSmall, filterBig, page, create, addSmall, addBig];

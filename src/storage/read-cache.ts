@@ -8,9 +8,9 @@
  * - `PRAGMA data_version` changes when another connection (another process: `gatehouse token create` beside a running
  *   server) commits to the file.
  * Both are checked on every lookup (db.ts `sqliteChangeStamp`: well under a microsecond); when either moved, every
- * entry is dropped. At most `maxEntries` values are kept (10,000: a few megabytes of SCIM resources at most); a full
- * cache starts over empty. A value is stored only if neither moved while it was being read, so a write racing a read never leaves a
- * stale entry behind. Reads made inside a transaction neither use nor fill the cache.
+ * entry is dropped. At most `maxEntries` values are kept (20,000: some tens of megabytes of SCIM resources at most),
+ * the oldest dropped first. A value is stored only if neither moved while it was being read, so a write racing a
+ * read never leaves a stale entry behind. Reads made inside a transaction neither use nor fill the cache.
  *
  * On PostgreSQL there is no equally cheap and exact signal across instances, so there is no cache: every read goes to
  * the database and several instances stay consistent without coordinating.
@@ -29,7 +29,7 @@ export class ReadCache {
   #changes = -1;
   #version = -1;
 
-  constructor(stamp: ChangeStamp, maxEntries = 10_000) {
+  constructor(stamp: ChangeStamp, maxEntries = 20_000) {
     this.#stamp = stamp;
     this.#maxEntries = maxEntries;
   }
@@ -60,7 +60,8 @@ export class ReadCache {
     const version = this.#version;
     const value = await load();
     if (this.#sync() && this.#changes === changes && this.#version === version) {
-      if (this.#entries.size >= this.#maxEntries) this.#entries.clear();
+      // Full: the oldest entry goes (a Map iterates in insertion order).
+      if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
       this.#entries.set(key, value === undefined ? NONE : value);
     }
     return value;
