@@ -367,6 +367,48 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     assert.equal(afterDelete.body.groups, undefined);
   });
 
+  it("a Group's ETag follows its members' display: the userName when there is no displayName, then the displayName", async () => {
+    const org = await newOrg('disp');
+    const user = await createUser('disp-user@example.com');
+    const group = await createGroup(org, [user.id]);
+    const getGroup = async (headers: Record<string, string> = {}) => {
+      const res = await scim<ScimGroupBody & { meta: { version: string; lastModified: string } }>('GET', `${base}/Groups/${group.id}`, undefined, owner, headers);
+      if (res.status === 200) {
+        assertSchema('ghec', 'GET', GROUP, 200, res.body, SCIM);
+        assert.equal(res.headers.get('etag'), res.body.meta.version);
+      }
+      return res;
+    };
+    const a = await getGroup();
+    const etagA = a.headers.get('etag')!;
+    assert.deepEqual(a.body.members.map((m) => m.display), ['disp-user@example.com']);
+    t.clock.advance(60_000);
+
+    // Not the display (name): the group keeps its version.
+    const put = (body: Record<string, unknown>) => scim('PUT', `${base}/Users/${user.id}`, body);
+    assert.equal((await put(userBody('disp-user@example.com', { name: { givenName: 'Other', familyName: 'Name' } }))).status, 200);
+    assert.equal((await getGroup()).headers.get('etag'), etagA);
+
+    // The userName is what the group shows: renaming it moves the group.
+    assert.equal((await put(userBody('disp-renamed@example.com'))).status, 200);
+    const b = await getGroup();
+    const etagB = b.headers.get('etag')!;
+    assert.notEqual(etagB, etagA);
+    assert.ok(Date.parse(b.body.meta.lastModified) > Date.parse(a.body.meta.lastModified));
+    assert.deepEqual(b.body.members.map((m) => m.display), ['disp-renamed@example.com']);
+    assert.equal((await getGroup({ 'if-none-match': etagA })).status, 200, 'no stale 304');
+    assert.equal((await getGroup({ 'if-none-match': etagB })).status, 304);
+
+    // A displayName takes over the display (moves); then a userName change no longer changes the display (stays).
+    const patched = await scim('PATCH', `${base}/Users/${user.id}`, { schemas: [PATCH_URN], Operations: [{ op: 'add', path: 'displayName', value: 'Disp Person' }] });
+    assert.equal(patched.status, 200, patched.text);
+    const c = await getGroup();
+    assert.notEqual(c.headers.get('etag'), etagB);
+    assert.deepEqual(c.body.members.map((m) => m.display), ['Disp Person']);
+    assert.equal((await put(userBody('disp-again@example.com', { displayName: 'Disp Person' }))).status, 200);
+    assert.equal((await getGroup()).headers.get('etag'), c.headers.get('etag'));
+  });
+
   it('PATCH active:false removes the user from the orgs SCIM put them in and deletes the identity and its id', async () => {
     const org = await newOrg();
     const group = await createGroup(org);

@@ -851,6 +851,75 @@ describe(`managed SCIM (${storageKind})`, () => {
     assert.equal((await getUser(o2.id)).headers.get('etag'), o2Put);
   });
 
+  it("a Group's ETag and lastModified follow its members' display (displayName, else userName): PATCH, PUT, remove; other changes leave it", async () => {
+    const [m, other] = [await provision('disp.m'), await provision('disp.other')];
+    const outsider = await provision('disp.out');
+    const create = async (name: string, members: string[]) => {
+      const res = await scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], externalId: `grp-${name}`, displayName: name, members: members.map((value) => ({ value })) });
+      assert.equal(res.status, 201, res.text);
+      return res.body.id as string;
+    };
+    const [g1, g2, g3] = [await create('Display One', [m.id, other.id]), await create('Display Two', [m.id]), await create('Display Three', [other.id])];
+    const getGroup = async (id: string, headers: Record<string, string> = {}) => {
+      const res = await scim('GET', `/Groups/${id}`, undefined, { headers });
+      if (res.status === 200) {
+        check('GET', 'group', res);
+        assert.equal(res.headers.get('etag'), res.body.meta.version, 'ETag is meta.version');
+      }
+      return res;
+    };
+    const displays = (res: ApiResponse<any>) => Object.fromEntries(res.body.members.map((x: { value: string; display: string }) => [x.value, x.display]));
+    const etags = async () => Promise.all([g1, g2, g3].map(async (id) => (await getGroup(id)).headers.get('etag')!));
+    const patchUser = (id: string, ...operations: unknown[]) => scim('PATCH', `/Users/${id}`, patch(...operations));
+
+    // A change that is not the display (title, name, emails) leaves every group's version.
+    const before = await etags();
+    const a = await getGroup(g1);
+    t.clock.advance(60_000);
+    assert.equal((await patchUser(m.id, { op: 'replace', path: 'title', value: 'Engineer' }, { op: 'replace', path: 'name.givenName', value: 'Disp' })).status, 200);
+    assert.deepEqual(await etags(), before, 'not the display: no group moves');
+    // PUT with the same displayName (and other attributes changed) is no display change either.
+    const { id: _id, meta: _meta, groups: _groups, ...body } = (await scim('GET', `/Users/${m.id}`)).body;
+    assert.equal((await scim('PUT', `/Users/${m.id}`, { ...body, title: 'Staff' })).status, 200);
+    assert.deepEqual(await etags(), before);
+
+    // displayName changed by PATCH: both groups of the member move (version and lastModified), the third does not.
+    assert.equal((await patchUser(m.id, { op: 'replace', path: 'displayName', value: 'Renamed Member' })).status, 200);
+    const b = await getGroup(g1);
+    const etagB = b.headers.get('etag')!;
+    assert.notEqual(etagB, before[0]);
+    assert.ok(Date.parse(b.body.meta.lastModified) > Date.parse(a.body.meta.lastModified), 'lastModified moves');
+    assert.deepEqual(displays(b), { [m.id]: 'Renamed Member', [other.id]: other.displayName });
+    const afterPatch = await etags();
+    assert.notEqual(afterPatch[1], before[1]);
+    assert.equal(afterPatch[2], before[2], 'a group the identity is not in keeps its version');
+    // The old ETag no longer matches: If-None-Match gets the new representation, If-Match is 412.
+    const revalidated = await getGroup(g1, { 'if-none-match': before[0]! });
+    assert.equal(revalidated.status, 200, 'a stale If-None-Match gets the new representation, not 304');
+    assert.deepEqual(revalidated.body, b.body);
+    assert.equal((await getGroup(g1, { 'if-none-match': etagB })).status, 304);
+    const stale = await scim('PATCH', `/Groups/${g1}`, patch({ op: 'replace', path: 'displayName', value: 'Stale' }), { headers: { 'if-match': before[0]! } });
+    assert.equal(stale.status, 412);
+
+    // PUT changing displayName moves them again; so does removing it (the dialect derives one from name, or the
+    // group shows the userName).
+    assert.equal((await scim('PUT', `/Users/${m.id}`, { ...body, displayName: 'Put Member' })).status, 200);
+    const afterPut = await etags();
+    assert.ok(afterPut.every((etag, i) => (i === 2 ? etag === before[2] : etag !== afterPatch[i])), JSON.stringify([afterPatch, afterPut]));
+    assert.equal(displays(await getGroup(g2))[m.id], 'Put Member');
+    assert.equal((await patchUser(m.id, { op: 'remove', path: 'displayName' })).status, 200);
+    const afterRemove = await etags();
+    assert.ok(afterRemove.every((etag, i) => (i === 2 ? etag === before[2] : etag !== afterPut[i])), JSON.stringify([afterPut, afterRemove]));
+    const removed = (await scim('GET', `/Users/${m.id}`)).body;
+    const shown = (removed.displayName ?? removed.userName) as string;
+    assert.notEqual(shown, 'Put Member');
+    assert.equal(displays(await getGroup(g1))[m.id], shown);
+
+    // An identity in no group: its display change touches no group.
+    assert.equal((await patchUser(outsider.id, { op: 'replace', path: 'displayName', value: 'Lonely' })).status, 200);
+    assert.deepEqual(await etags(), afterRemove);
+  });
+
   it('group membership reaches linked teams (team sync), and suspension takes the user out', async () => {
     const a = await provision('synced');
     const group = await scim('POST', '/Groups', { schemas: [GROUP_SCHEMA], externalId: 'grp-sync', displayName: 'Synced' });

@@ -6,6 +6,7 @@
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { JsonObject } from '../../scim/engine/index.ts';
+import type { DialectName } from '../../storage/db.ts';
 import { precompiled } from '../../storage/precompiled.ts';
 import { withScimTables, type ScimDb, type UserValueRow } from '../../storage/scim-filter-sql.ts';
 import type { Bool, ScimDialectName } from '../../storage/tables.ts';
@@ -303,6 +304,28 @@ export async function touchMemberVersions(db: ScimDb, groupRowId: number, now: s
     .updateTable('scim_users')
     .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
     .where('id', 'in', (eb) => eb.selectFrom('scim_group_members').select('scim_group_members.scim_user_id').where('scim_group_members.group_id', '=', groupRowId))
+    .execute();
+}
+
+/**
+ * The reverse of `touchMemberVersions`: moves the version and `lastModified` of every group an identity belongs to,
+ * because its `members[].display` (the identity's displayName, or userName) changed. One statement, the groups found
+ * by the membership index. Callers write these group rows before the identity's own row, the order group writes
+ * take them in (group row, then its members' rows), so that on PostgreSQL a user write and a group write never wait
+ * on each other in a cycle; the groups themselves are locked in id order (`for update` in a sorted subquery) so that
+ * two user writes sharing several groups queue on the first one instead of deadlocking. SQLite has one writer at a
+ * time and no row locks.
+ */
+export async function touchGroupsOfMember(db: ScimDb, dialect: DialectName, userRowId: number, now: string): Promise<void> {
+  const groupIds = db.selectFrom('scim_group_members').select('scim_group_members.group_id').where('scim_group_members.scim_user_id', '=', userRowId);
+  const target =
+    dialect === 'postgres'
+      ? db.selectFrom('scim_groups as locked').select('locked.id').where('locked.id', 'in', groupIds).orderBy('locked.id').forUpdate()
+      : groupIds;
+  await db
+    .updateTable('scim_groups')
+    .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
+    .where('scim_groups.id', 'in', target)
     .execute();
 }
 

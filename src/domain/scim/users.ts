@@ -76,6 +76,11 @@ function conflictDetail(kind: 'userName' | 'externalId' | 'login', columns: repo
   }
 }
 
+/** What a group shows of a member (`members[].display`, `repo.membersOfGroups`). */
+function memberDisplay(columns: { displayName: string | null; userName: string }): string {
+  return columns.displayName ?? columns.userName;
+}
+
 const RACE_DETAIL = 'userName, externalId or normalized login is already provisioned';
 
 function hookContext(db: HookContext['db'], ctx: DomainContext, tenant: ScimTenant, actor: Actor | null): HookContext {
@@ -203,6 +208,9 @@ async function writeChange(
   const conflict = await repo.findUserConflict(db, tenant.scope, { userNameLower: columns.userName.toLowerCase(), externalId: columns.externalId, loginLower: null }, current.rowId);
   if (conflict !== undefined) throw ScimError.uniqueness(conflictDetail(conflict, columns));
   const now = nowIso(ctx);
+  // Groups show each member's displayName (or userName) as `members[].display`: when it changes, so do the ETag and
+  // lastModified of the identity's groups. Their rows are written before the identity's (see `touchGroupsOfMember`).
+  if (rules.groups !== undefined && memberDisplay(columns) !== memberDisplay(current)) await repo.touchGroupsOfMember(db, ctx.dialect, current.rowId, now);
   if (!(await repo.updateUser(db, current.rowId, current.version, columns, now))) throw new ConcurrentChange();
   await repo.replaceUserValues(db, current.rowId, tenant.scope, userValueRows(next, rules.userSchema));
   const after: StoredUser = {
