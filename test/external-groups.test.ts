@@ -201,6 +201,8 @@ describe(`external groups (${storageKind})`, () => {
     if (userId !== undefined) q = q.where('user_id', '=', userId);
     return q.orderBy('id').execute();
   };
+  /** Statements of one membership step for all the teams concerned (`addToTeamsViaGroup`, `removeFromTeamsViaGroup`). */
+  const stepStatements = storageKind === 'postgres' ? 1 : 3;
   const snapshot = async () => ({
     teamMembers: await t.ctx.db.selectFrom('team_members').selectAll().orderBy('team_id').orderBy('user_id').execute(),
     orgMembers: await t.ctx.db.selectFrom('org_members').selectAll().orderBy('org_id').orderBy('user_id').execute(),
@@ -845,9 +847,9 @@ describe(`external groups (${storageKind})`, () => {
         await syncGroupMembers(trx, t.ctx, groupId, { addedUserIds: [user.id], removedUserIds: [] }, idp.setup);
       });
       timings.push(performance.now() - started);
-      // The membership row, the group's updated_at, the linked-teams lookup, then for each team its two team
-      // statements and, for the first team of each of the two organizations, two organization statements.
-      assert.equal(statements, 1 + 1 + 1 + 3 * 2 + 2 * 2);
+      // The membership row, the group's updated_at, the linked-teams lookup, then for all the linked teams at once the
+      // audit events, the organization rows and the team rows: three statements, one on PostgreSQL.
+      assert.equal(statements, 1 + 1 + 1 + stepStatements);
     }
     timings.sort((a, b) => a - b);
     const at = (q: number) => timings[Math.min(timings.length - 1, Math.ceil(timings.length * q) - 1)]!;
@@ -862,6 +864,65 @@ describe(`external groups (${storageKind})`, () => {
     assert.deepEqual(othersAfter, othersBefore);
     const auditsAfter = Number((await t.ctx.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     assert.equal(auditsAfter - auditsBefore, newcomers.length * 5);
+  });
+
+  it('removes members from several linked teams at once: each organization left once, naming its last team; other teams and owners keep people in', async () => {
+    const [ada, bea, cid] = [await idp.user('ada'), await idp.user('bea'), await idp.user('cid')];
+    const groupId = await idp.group('Set-based removal', [ada, bea, cid]);
+    const teamA = await teamOf(org, 'Removal A');
+    const teamB = await teamOf(org, 'Removal B');
+    const teamC = await teamOf(org2, 'Removal C');
+    for (const [o, team] of [[org, teamA], [org, teamB], [org2, teamC]] as const) assert.equal((await link(o, team.slug, groupId)).status, 200);
+    // bea also belongs to an ordinary team of the first organization; cid is promoted to owner there.
+    const plain = await teamOf(org, 'Removal plain');
+    assert.equal((await t.request('PUT', `/orgs/${org.login}/teams/${plain.slug}/memberships/${bea.login}`, { token: owner })).status, 200);
+    // (Gatehouse has no REST route that changes an organization role.)
+    await t.ctx.db.updateTable('org_members').set({ role: 'admin' }).where('org_id', '=', org.id).where('user_id', '=', cid.id).execute();
+    const firstAudit = Number((await t.ctx.db.selectFrom('audit_events').select((eb) => eb.fn.max('id').as('m')).executeTakeFirstOrThrow()).m);
+
+    let statements = 0;
+    const counted = t.ctx.db.withPlugin({
+      transformQuery: (args) => {
+        statements += 1;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    await counted.transaction().execute(async (trx) => {
+      await trx.deleteFrom('scim_group_members').where('group_id', '=', groupId).execute();
+      statements = 0;
+      await syncGroupMembers(trx, t.ctx, groupId, { addedUserIds: [], removedUserIds: [ada.id, bea.id, cid.id] }, idp.setup);
+    });
+    // The group's updated_at, the linked-teams lookup, then the audit events, the organization rows and the team
+    // rows for the three teams: three statements, one on PostgreSQL.
+    assert.equal(statements, 2 + stepStatements);
+
+    for (const [o, team] of [[org, teamA], [org, teamB], [org2, teamC]] as const) assert.deepEqual(await teamLogins(o, team.slug), [], team.slug);
+    assert.deepEqual(await teamLogins(org, plain.slug), logins(bea));
+    const inOrg = await orgLogins(org);
+    assert.ok(!inOrg.includes(ada.login), 'ada joined through the group only');
+    assert.ok(inOrg.includes(bea.login) && inOrg.includes(cid.login), 'another team, or ownership, keeps the others');
+    assert.ok(!(await orgLogins(org2)).some((l) => [ada.login, bea.login, cid.login].includes(l)));
+
+    // The events, in the order the teams were left: each team's removals, then who left its organization with it.
+    const events = await t.ctx.db.selectFrom('audit_events').selectAll().where('id', '>', firstAudit).orderBy('id').execute();
+    const label = (o: OrganizationRow, team: TeamRow) => `${o.login}/${team.slug}`;
+    const byUser = new Map([ada, bea, cid].map((u) => [u.id, u.login]));
+    assert.deepEqual(
+      events.map((e) => [e.action, JSON.parse(e.data).team, byUser.get(e.user_id ?? -1)]),
+      [
+        ...[ada, bea, cid].map((u) => ['team.remove_member', label(org, teamA), u.login]),
+        ...[ada, bea, cid].map((u) => ['team.remove_member', label(org, teamB), u.login]),
+        ['org.remove_member', label(org, teamB), ada.login],
+        ...[ada, bea, cid].map((u) => ['team.remove_member', label(org2, teamC), u.login]),
+        ...[ada, bea, cid].map((u) => ['org.remove_member', label(org2, teamC), u.login]),
+      ],
+    );
+    const orgEvent = events.find((e) => e.action === 'org.remove_member' && e.user_id === ada.id && e.org_id === org.id);
+    assert.deepEqual(JSON.parse(orgEvent?.data ?? '{}'), { org: org.login, team: label(org, teamB), reason: 'external_group', external_group_id: groupId });
+    assert.equal(orgEvent?.actor, seed.owner.login);
+    assert.equal(orgEvent?.enterprise_id, enterprise.id);
+    assert.equal(new Set(events.map((e) => e.document_id)).size, events.length);
   });
 
   it('links and unlinks a group of 10,000 members set-based', async (tc) => {

@@ -2,7 +2,7 @@
  * SQL for external groups and the teams linked to them. No rules here: the service and the sync hooks decide who may
  * change what and when.
  *
- * Membership changes are set-based: one statement per step and per linked team, whatever the number of users
+ * Membership changes are set-based: one statement per step for all the teams concerned, whatever the number of users
  * (ARCHITECTURE.md "Storage": a page costs the page, one member touches one member's rows). The user set of a step is
  * a SQL predicate (`UserFilter`) over a user-id column, so linking a group of 10,000 is `INSERT … SELECT`, and adding
  * one member is the same statements restricted to that member's id. Audit events are written by the same kind of
@@ -14,6 +14,7 @@
 import crypto from 'node:crypto';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Actor, Db } from '../context.ts';
+import type { DialectName } from '../../storage/db.ts';
 import type { ScimGroupTable, UserRow } from '../../storage/tables.ts';
 import './tables.ts';
 
@@ -275,72 +276,170 @@ export interface AuditStamp {
   atIso: string;
 }
 
-/**
- * One audit event per user the select yields (`userIdSelect` returns one column of account ids). Each statement gets
- * its own random prefix, so `document_id` stays unique across steps that touch the same user.
- */
-async function auditUsers(db: Db, action: string, scope: TeamScope, stamp: AuditStamp, data: Record<string, unknown>, userIdSelect: RawBuilder<unknown>): Promise<void> {
-  const prefix = `${crypto.randomBytes(12).toString('base64url')}-`;
-  await sql`insert into audit_events (document_id, enterprise_id, org_id, action, actor_id, actor, user_id, "user", created_at, data)
-    select cast(${prefix} as text) || cast(ax.id as text), cast(${scope.enterpriseId} as integer), cast(${scope.orgId} as integer),
-      cast(${action} as text), cast(${stamp.actor?.id ?? null} as integer), cast(${stamp.actor?.login ?? null} as text),
-      ax.id, ax.login, cast(${stamp.atMs} as bigint), cast(${JSON.stringify(data)} as text)
-    from users ax where ax.id in (${userIdSelect})`.execute(db);
-}
 
+/** The `team` of membership audit events: `org/team-slug`. */
 function teamLabel(scope: TeamScope): string {
   return `${scope.orgLogin}/${scope.teamSlug}`;
 }
 
-/**
- * Puts the users (a filter over `u.id`) into the team as group-managed members, first making those who are not
- * organization members members (`org_members.via_external_group = 1`, so they leave again with their last linked team).
- * Users already in the team or the organization are left as they are. Audits `org.add_member` and `team.add_member`.
- */
-export async function addToTeamViaGroup(
-  db: Db,
-  scope: TeamScope,
-  users: UserFilter,
-  stamp: AuditStamp,
-  groupId: number,
-  options: { orgDone?: boolean } = {},
-): Promise<void> {
-  // `orgDone`: the same users were just put into this organization for another of its teams, so the organization
-  // step would find nothing to do.
-  if (options.orgDone !== true) {
-    const notOrgMember = sql`not exists (select 1 from org_members om where om.org_id = ${scope.orgId} and om.user_id = u.id)`;
-    const joiningOrg = sql`select u.id from users u where ${users('u.id')} and ${notOrgMember}`;
-    await auditUsers(db, 'org.add_member', scope, stamp, { org: scope.orgLogin, role: 'member', team: teamLabel(scope), external_group_id: groupId }, joiningOrg);
-    await sql`insert into org_members (org_id, user_id, role, created_at, via_external_group)
-      select cast(${scope.orgId} as integer), u.id, 'member', cast(${stamp.atIso} as text), 1
-      from users u where ${users('u.id')} and ${notOrgMember}
-      on conflict do nothing`.execute(db);
-  }
+/** The teams of a step, each once, in team-id order (the order their audit events are written in). */
+function inTeamOrder(teams: readonly TeamScope[]): TeamScope[] {
+  const byId = new Map<number, TeamScope>();
+  for (const team of teams) if (!byId.has(team.teamId)) byId.set(team.teamId, team);
+  return [...byId.values()].sort((a, b) => a.teamId - b.teamId);
+}
 
-  const notTeamMember = sql`not exists (select 1 from team_members tm where tm.team_id = ${scope.teamId} and tm.user_id = u.id)`;
-  const joiningTeam = sql`select u.id from users u where ${users('u.id')} and ${notTeamMember}`;
-  await auditUsers(db, 'team.add_member', scope, stamp, { org: scope.orgLogin, team: teamLabel(scope), role: 'member', external_group_id: groupId }, joiningTeam);
-  await sql`insert into team_members (team_id, user_id, role, via_external_group, created_at)
-    select cast(${scope.teamId} as integer), u.id, 'member', 1, cast(${stamp.atIso} as text)
-    from users u where ${users('u.id')} and ${notTeamMember}
-    on conflict do nothing`.execute(db);
+/** A random `document_id` prefix for each team and each of its two audit actions (unique across statements). */
+function auditPrefixes(count: number): string[] {
+  const bytes = crypto.randomBytes(12 * count);
+  return Array.from({ length: count }, (_, i) => `${bytes.subarray(12 * i, 12 * (i + 1)).toString('base64url')}-`);
+}
+
+type CteValue = number | string | null;
+
+/**
+ * `linked (…) as (select … union all select …)`, a common table expression: one row per team of the step, carrying
+ * what its audit rows need (ids, a `seq` giving the team order, the `document_id` prefixes and the events' `data`,
+ * built here as the single-row events are). Values are cast so PostgreSQL can type the parameters.
+ */
+function linkedTeams(columns: readonly string[], rows: readonly CteValue[][]): RawBuilder<unknown> {
+  const selects = rows.map(
+    (row) => sql`select ${sql.join(row.map((value) => (typeof value === 'string' ? sql`cast(${value} as text)` : sql`cast(${value} as integer)`)))}`,
+  );
+  return sql`linked (${sql.join(columns.map((c) => sql.id(c)))}) as (${sql.join(selects, sql` union all `)})`;
 }
 
 /**
- * Takes the users (a filter over `tm.user_id`) out of the team where they are group-managed members, and out of the
- * organization when they joined it only through a linked team and keep no other team there. Organization owners
- * (`admin`) and members who joined by other means stay. Audits `team.remove_member` and `org.remove_member`.
+ * Runs the statements of a step in order, the first (the audit events) with the `linked` table. On PostgreSQL they are
+ * one statement, the first ones as data-modifying `with` queries: one round trip instead of three, with the same
+ * effect, because all parts of one PostgreSQL statement see the state from before it, and that is what each part
+ * reads anyway: the audit events and the organization rows read the memberships before they change, and no part
+ * reads the table an earlier part writes otherwise.
  */
-export async function removeFromTeamViaGroup(db: Db, scope: TeamScope, users: UserFilter, stamp: AuditStamp, groupId: number | null): Promise<void> {
-  const leavingTeam = sql`select tm.user_id from team_members tm where tm.team_id = ${scope.teamId} and tm.via_external_group = 1 and ${users('tm.user_id')}`;
-  const leavingOrg = sql`select om.user_id from org_members om
-    where om.org_id = ${scope.orgId} and om.via_external_group = 1 and om.role = 'member' and om.user_id in (${leavingTeam})
-      and not exists (select 1 from team_members ot inner join teams t on t.id = ot.team_id
-        where ot.user_id = om.user_id and t.org_id = ${scope.orgId} and ot.team_id <> ${scope.teamId})`;
-  const group = groupId === null ? {} : { external_group_id: groupId };
-  await auditUsers(db, 'team.remove_member', scope, stamp, { org: scope.orgLogin, team: teamLabel(scope), ...group }, leavingTeam);
-  await auditUsers(db, 'org.remove_member', scope, stamp, { org: scope.orgLogin, team: teamLabel(scope), reason: 'external_group', ...group }, leavingOrg);
-  // Organization first: its predicate reads the team memberships about to go.
-  await sql`delete from org_members where org_id = ${scope.orgId} and user_id in (${leavingOrg})`.execute(db);
-  await sql`delete from team_members where team_id = ${scope.teamId} and user_id in (${leavingTeam})`.execute(db);
+async function runStep(db: Db, dialect: DialectName, linked: RawBuilder<unknown>, statements: readonly RawBuilder<unknown>[]): Promise<void> {
+  const [first, ...rest] = statements;
+  if (first === undefined) return;
+  if (dialect === 'postgres' && rest.length > 0) {
+    const writes = statements.slice(0, -1).map((statement, i) => sql`${sql.id(`step${i}`)} as (${statement})`);
+    await sql`with ${linked}, ${sql.join(writes)} ${statements[statements.length - 1]}`.execute(db);
+    return;
+  }
+  await sql`with ${linked} ${first}`.execute(db);
+  for (const statement of rest) await statement.execute(db);
+}
+
+/**
+ * The statement writing the audit events the parts select. Each part yields `seq`, `step`, `document_id`,
+ * `enterprise_id`, `org_id`, `action`, `user_id`, `login` and `data`. With several teams, rows are written team by
+ * team (`seq`), step by step within a team, then by user: the order in which per-team statements wrote them. With
+ * one team the parts are already in step order, and the sort is left out (linking 10,000 members writes 20,000 rows,
+ * which PostgreSQL sorted on disk).
+ */
+function insertAudits(stamp: AuditStamp, parts: readonly RawBuilder<unknown>[], teamCount: number): RawBuilder<unknown> {
+  const order = teamCount > 1 ? sql`order by x.seq, x.step, x.user_id` : sql``;
+  return sql`insert into audit_events (document_id, enterprise_id, org_id, action, actor_id, actor, user_id, "user", created_at, data)
+    select x.document_id, x.enterprise_id, x.org_id, x.action, cast(${stamp.actor?.id ?? null} as integer), cast(${stamp.actor?.login ?? null} as text),
+      x.user_id, x.login, cast(${stamp.atMs} as bigint), x.data
+    from (${sql.join(parts, sql` union all `)}) x
+    ${order}`;
+}
+
+/**
+ * Puts the users (a filter over `u.id`) into every team given (each linked to an external group: `scope.groupId`;
+ * teams without one are skipped) as group-managed members, first making those who are not members of a team's
+ * organization members of it (`org_members.via_external_group = 1`, so they leave again with their last linked team).
+ * Users already in a team or an organization are left as they are. Audits `org.add_member` (once per organization,
+ * naming its first team) and `team.add_member`.
+ *
+ * Three statements whatever the number of teams and users (one on PostgreSQL, see `runStep`): the audit events, the
+ * organization rows, the team rows. The audit statement comes first, since its predicates read the memberships about
+ * to be written.
+ */
+export async function addToTeamsViaGroup(db: Db, dialect: DialectName, teams: readonly TeamScope[], users: UserFilter, stamp: AuditStamp): Promise<void> {
+  const steps = inTeamOrder(teams).filter((team) => team.groupId !== null);
+  if (steps.length === 0) return;
+  const prefixes = auditPrefixes(steps.length * 2);
+  const orgsSeen = new Set<number>();
+  const rows = steps.map((team, i): CteValue[] => {
+    const first = orgsSeen.has(team.orgId) ? 0 : 1;
+    orgsSeen.add(team.orgId);
+    const orgData = JSON.stringify({ org: team.orgLogin, role: 'member', team: teamLabel(team), external_group_id: team.groupId });
+    const teamData = JSON.stringify({ org: team.orgLogin, team: teamLabel(team), role: 'member', external_group_id: team.groupId });
+    return [i, team.teamId, team.orgId, team.enterpriseId, first, prefixes[2 * i] ?? '', orgData, prefixes[2 * i + 1] ?? '', teamData];
+  });
+  const linked = linkedTeams(['seq', 'team_id', 'org_id', 'enterprise_id', 'first_in_org', 'org_prefix', 'org_data', 'team_prefix', 'team_data'], rows);
+  const audits = insertAudits(stamp, [
+    sql`select l.seq, 0 as step, l.org_prefix || cast(u.id as text) as document_id, l.enterprise_id, l.org_id, 'org.add_member' as action,
+        u.id as user_id, u.login as login, l.org_data as data
+      from linked l inner join users u on ${users('u.id')}
+      where l.first_in_org = 1 and not exists (select 1 from org_members om where om.org_id = l.org_id and om.user_id = u.id)`,
+    sql`select l.seq, 1 as step, l.team_prefix || cast(u.id as text), l.enterprise_id, l.org_id, 'team.add_member', u.id, u.login, l.team_data
+      from linked l inner join users u on ${users('u.id')}
+      where not exists (select 1 from team_members tm where tm.team_id = l.team_id and tm.user_id = u.id)`,
+  ], steps.length);
+  const orgIds = sql.join([...orgsSeen]);
+  const teamIds = sql.join(steps.map((team) => team.teamId));
+  const orgRows = sql`insert into org_members (org_id, user_id, role, created_at, via_external_group)
+    select o.id, u.id, 'member', cast(${stamp.atIso} as text), 1
+    from organizations o inner join users u on ${users('u.id')}
+    where o.id in (${orgIds}) and not exists (select 1 from org_members om where om.org_id = o.id and om.user_id = u.id)
+    on conflict do nothing`;
+  const teamRows = sql`insert into team_members (team_id, user_id, role, via_external_group, created_at)
+    select t.id, u.id, 'member', 1, cast(${stamp.atIso} as text)
+    from teams t inner join users u on ${users('u.id')}
+    where t.id in (${teamIds}) and not exists (select 1 from team_members tm where tm.team_id = t.id and tm.user_id = u.id)
+    on conflict do nothing`;
+  await runStep(db, dialect, linked, [audits, orgRows, teamRows]);
+}
+
+/**
+ * Takes the users (a filter over a user-id column) out of every team given where they are group-managed members, and
+ * out of a team's organization when they joined it only through a linked team and keep no other team there once these
+ * teams are left. Organization owners (`admin`) and members who joined by other means stay. Audits
+ * `team.remove_member` (per team) and `org.remove_member` (per organization, naming the last of its teams the user
+ * leaves, as when the teams were processed one by one in id order); `external_group_id` is the team's
+ * `scope.groupId` when it has one.
+ *
+ * Three statements whatever the number of teams and users (one on PostgreSQL, see `runStep`): the audit events, the
+ * organization rows, the team rows. Organization rows go before team rows: their predicate reads the team memberships
+ * about to go.
+ */
+export async function removeFromTeamsViaGroup(db: Db, dialect: DialectName, teams: readonly TeamScope[], users: UserFilter, stamp: AuditStamp): Promise<void> {
+  const steps = inTeamOrder(teams);
+  if (steps.length === 0) return;
+  const prefixes = auditPrefixes(steps.length * 2);
+  const rows = steps.map((team, i): CteValue[] => {
+    const group = team.groupId === null ? {} : { external_group_id: team.groupId };
+    const teamData = JSON.stringify({ org: team.orgLogin, team: teamLabel(team), ...group });
+    const orgData = JSON.stringify({ org: team.orgLogin, team: teamLabel(team), reason: 'external_group', ...group });
+    return [i, team.teamId, team.orgId, team.enterpriseId, prefixes[2 * i] ?? '', teamData, prefixes[2 * i + 1] ?? '', orgData];
+  });
+  const linked = linkedTeams(['seq', 'team_id', 'org_id', 'enterprise_id', 'team_prefix', 'team_data', 'org_prefix', 'org_data'], rows);
+  const orgIds = sql.join([...new Set(steps.map((team) => team.orgId))]);
+  const teamIds = sql.join(steps.map((team) => team.teamId));
+  // A user leaves the organization when they keep no team there but group-managed memberships of these teams. A
+  // scalar count, not `not exists`: PostgreSQL turns the latter into an anti-join, whose plan (on the fresh statistics
+  // of a bulk link) scanned the whole 10,000-member team for every leaving member; the count runs per row on the
+  // user's own memberships.
+  const keepsNoOtherTeam = (userId: RawBuilder<unknown>, orgId: RawBuilder<unknown>) => sql`(select count(*) from team_members ot inner join teams ott on ott.id = ot.team_id
+    where ot.user_id = ${userId} and ott.org_id = ${orgId} and (ot.via_external_group <> 1 or ot.team_id not in (${teamIds}))) = 0`;
+  const audits = insertAudits(stamp, [
+    sql`select l.seq, 0 as step, l.team_prefix || cast(tm.user_id as text) as document_id, l.enterprise_id, l.org_id, 'team.remove_member' as action,
+        tm.user_id as user_id, u.login as login, l.team_data as data
+      from linked l inner join team_members tm on tm.team_id = l.team_id inner join users u on u.id = tm.user_id
+      where tm.via_external_group = 1 and ${users('tm.user_id')}`,
+    sql`select l.seq, 1 as step, l.org_prefix || cast(om.user_id as text), l.enterprise_id, l.org_id, 'org.remove_member', om.user_id, u.login, l.org_data
+      from linked l inner join org_members om on om.org_id = l.org_id inner join users u on u.id = om.user_id
+      where om.via_external_group = 1 and om.role = 'member' and ${users('om.user_id')}
+        and l.team_id = (select max(lm.team_id) from team_members lm inner join linked ll on ll.team_id = lm.team_id
+          where lm.user_id = om.user_id and lm.via_external_group = 1 and ll.org_id = om.org_id)
+        and ${keepsNoOtherTeam(sql.ref('om.user_id'), sql.ref('om.org_id'))}`,
+  ], steps.length);
+  const orgRows = sql`delete from org_members
+    where org_id in (${orgIds}) and via_external_group = 1 and role = 'member' and ${users('org_members.user_id')}
+      and exists (select 1 from team_members lm inner join teams lt on lt.id = lm.team_id
+        where lm.user_id = org_members.user_id and lt.org_id = org_members.org_id and lm.via_external_group = 1 and lm.team_id in (${teamIds}))
+      and ${keepsNoOtherTeam(sql.ref('org_members.user_id'), sql.ref('org_members.org_id'))}`;
+  const teamRows = sql`delete from team_members where team_id in (${teamIds}) and via_external_group = 1 and ${users('team_members.user_id')}`;
+  await runStep(db, dialect, linked, [audits, orgRows, teamRows]);
 }

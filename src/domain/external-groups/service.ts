@@ -19,14 +19,14 @@ import type { Actor, Db, DomainContext } from '../context.ts';
 import type { OrganizationRow, TeamRow } from '../../storage/tables.ts';
 import { findVisibleTeam } from '../teams/service.ts';
 import {
-  addToTeamViaGroup,
+  addToTeamsViaGroup,
   everyone,
   hasManualMembers,
   inGroup,
   lockGroups,
   isNested,
   notInGroup,
-  removeFromTeamViaGroup,
+  removeFromTeamsViaGroup,
   selectActiveMembers,
   selectEnterpriseKind,
   selectGroup,
@@ -145,7 +145,7 @@ export async function unlinkTeamInTransaction(db: Db, ctx: DomainContext, scope:
   if (scope.groupId === null) return;
   const group = await selectGroupById(db, scope.groupId);
   const stamp = stampOf(ctx, actor);
-  await removeFromTeamViaGroup(db, scope, everyone, stamp, scope.groupId);
+  await removeFromTeamsViaGroup(db, ctx.dialect, [scope], everyone, stamp);
   await deleteLink(db, scope.teamId);
   await recordAudit(db, ctx.clock, {
     action: 'external_group.unlink',
@@ -210,8 +210,8 @@ export async function linkExternalGroup(ctx: DomainContext, orgLogin: string, sl
     }
     const linked: TeamScope = { ...scope, groupId: group.id };
     // Members of the previous group who are not in this one leave; the group's members who are missing join.
-    await removeFromTeamViaGroup(trx, linked, notInGroup(group.id), stamp, group.id);
-    await addToTeamViaGroup(trx, linked, inGroup(group.id), stamp, group.id);
+    await removeFromTeamsViaGroup(trx, ctx.dialect, [linked], notInGroup(group.id), stamp);
+    await addToTeamsViaGroup(trx, ctx.dialect, [linked], inGroup(group.id), stamp);
     return describeGroup(trx, org, group, page);
   });
 }

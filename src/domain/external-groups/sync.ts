@@ -11,16 +11,17 @@
  *   every linked team;
  * - suspended users are hidden from all groups and leave the mapped teams; reactivation puts them back;
  * - the audit actor is the account SCIM acts as (the setup user), passed here as `actor`.
- * Every function only touches the rows of the users and teams concerned (set-based per linked team), and moves the
- * group's `updated_at`, which the external-group REST shape reports.
+ * Every function only touches the rows of the users and teams concerned, with a fixed number of set-based statements
+ * for all the teams concerned (`addToTeamsViaGroup`, `removeFromTeamsViaGroup`), and moves the group's `updated_at`,
+ * which the external-group REST shape reports.
  */
 import type { Actor, Db, DomainContext } from '../context.ts';
 import {
   activeUserIds,
-  addToTeamViaGroup,
+  addToTeamsViaGroup,
   chunks,
   lockGroups,
-  removeFromTeamViaGroup,
+  removeFromTeamsViaGroup,
   selectGroupIdsOfUser,
   selectLinkedTeams,
   selectTeamsJoinedViaGroup,
@@ -36,29 +37,34 @@ export interface GroupMemberChange {
   removedUserIds: readonly number[];
 }
 
+export interface SyncOptions {
+  /**
+   * The caller has already written the group's row in this transaction, setting `updated_at` to now (the SCIM layer
+   * does, bumping the group's version): that write holds the row lock the hook would take, so the hook does not
+   * write the row again.
+   */
+  groupTouched?: boolean;
+}
+
 /**
  * Members were added to or removed from an external group. Every team linked to the group follows: removed users
  * leave it (and the organization, when they joined it only through linked teams and keep none), added users who are
  * active join it (and the organization). Works for one member (an Entra PATCH) or thousands (an Okta PUT), in chunks.
+ * Whatever the number of linked teams, one member added costs the `updated_at` update (unless `groupTouched`), the
+ * linked-teams lookup and three statements (audit events, organization rows, team rows); one removed, the same.
  */
-export async function syncGroupMembers(db: Db, ctx: DomainContext, groupId: number, change: GroupMemberChange, actor: Actor | null): Promise<void> {
+export async function syncGroupMembers(db: Db, ctx: DomainContext, groupId: number, change: GroupMemberChange, actor: Actor | null, options: SyncOptions = {}): Promise<void> {
   const removed = [...new Set(change.removedUserIds)];
   const removedSet = new Set(removed);
   const added = [...new Set(change.addedUserIds)].filter((id) => !removedSet.has(id));
   if (removed.length === 0 && added.length === 0) return;
   const stamp = stampOf(ctx, actor);
-  await touchGroups(db, [groupId], stamp.atIso);
+  // The row lock comes before the team list is read (see `touchGroups`).
+  if (options.groupTouched !== true) await touchGroups(db, [groupId], stamp.atIso);
   const teams = await selectLinkedTeams(db, groupId);
-  for (const team of teams) {
-    for (const ids of chunks(removed)) await removeFromTeamViaGroup(db, team, userIds(ids), stamp, groupId);
-  }
-  // Then additions. Once the users are in an organization for the first of its teams, the organization step of its
-  // other teams would find nothing to do, so it runs once per organization.
-  const orgsDone = new Set<number>();
-  for (const team of teams) {
-    for (const ids of chunks(added)) await addToTeamViaGroup(db, team, activeUserIds(ids), stamp, groupId, { orgDone: orgsDone.has(team.orgId) });
-    orgsDone.add(team.orgId);
-  }
+  if (teams.length === 0) return;
+  for (const ids of chunks(removed)) await removeFromTeamsViaGroup(db, ctx.dialect, teams, userIds(ids), stamp);
+  for (const ids of chunks(added)) await addToTeamsViaGroup(db, ctx.dialect, teams, activeUserIds(ids), stamp);
 }
 
 /**
@@ -88,15 +94,8 @@ export async function syncUserActiveChanged(db: Db, ctx: DomainContext, userId: 
   const groups = await selectGroupIdsOfUser(db, userId);
   await touchGroups(db, groups, stamp.atIso);
   const only = userIds([userId]);
-  if (active) {
-    for (const team of await selectTeamsLinkedToAny(db, groups)) {
-      if (team.groupId !== null) await addToTeamViaGroup(db, team, only, stamp, team.groupId);
-    }
-  } else {
-    for (const team of await selectTeamsJoinedViaGroup(db, userId)) {
-      await removeFromTeamViaGroup(db, team, only, stamp, team.groupId);
-    }
-  }
+  if (active) await addToTeamsViaGroup(db, ctx.dialect, await selectTeamsLinkedToAny(db, groups), only, stamp);
+  else await removeFromTeamsViaGroup(db, ctx.dialect, await selectTeamsJoinedViaGroup(db, userId), only, stamp);
 }
 
 /**

@@ -118,7 +118,10 @@ export interface GroupHooks {
   provisioned(hook: HookContext, group: StoredGroup): Promise<void>;
   /** Attributes other than members changed (a rename). */
   updated(hook: HookContext, before: StoredGroup, after: StoredGroup): Promise<void>;
-  /** Members were added or removed (net of the whole request). */
+  /**
+   * Members were added or removed (net of the whole request). Called after the group's row was written in the same
+   * transaction (inserted, or its version and `updated_at` moved), so the row is locked by this transaction.
+   */
   membersChanged(hook: HookContext, group: StoredGroup, change: MembershipChange): Promise<void>;
   /** DELETE: before the group's rows are removed. */
   deleting(hook: HookContext, group: StoredGroup): Promise<void>;

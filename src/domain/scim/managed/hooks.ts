@@ -150,7 +150,8 @@ export const managedGroupHooks: GroupHooks = {
 
   async membersChanged(hook, group, change) {
     const ids = (refs: typeof change.added): number[] => refs.flatMap((r) => (r.userId === null ? [] : [r.userId]));
-    await syncGroupMembers(hook.db, hook.ctx, group.rowId, { addedUserIds: ids(change.added), removedUserIds: ids(change.removed) }, hook.actor);
+    // The SCIM layer has written the group's row (version, `updated_at`) in this transaction (`GroupHooks`).
+    await syncGroupMembers(hook.db, hook.ctx, group.rowId, { addedUserIds: ids(change.added), removedUserIds: ids(change.removed) }, hook.actor, { groupTouched: true });
   },
 
   deleting: (hook, group) => syncGroupDeleted(hook.db, hook.ctx, group.rowId, hook.actor),
