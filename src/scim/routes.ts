@@ -43,6 +43,29 @@ function send(reply: FastifyReply, status: number, body: unknown, version?: numb
   return reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
 }
 
+/**
+ * A resource read by id is the same JSON until the store changes: on SQLite the read cache hands back the same view
+ * object for every GET in between (src/storage/read-cache.ts), so its rendering per dialect, base URL and projection
+ * is kept beside it (and dropped with it) and serialised once. Elsewhere each view is fresh and this is a pass-through.
+ */
+const renderings = new WeakMap<object, Map<string, string>>();
+
+function renderedOnce(view: object, request: FastifyRequest<{ Querystring: Query }>, dialect: ScimDialect, tenant: ScimTenant, render: () => JsonObject): string {
+  const { attributes, excludedAttributes } = request.query;
+  const key = `${dialect.name}\u0000${tenant.baseUrl}\u0000${JSON.stringify([attributes, excludedAttributes])}`;
+  let byKey = renderings.get(view);
+  if (byKey === undefined) {
+    byKey = new Map();
+    renderings.set(view, byKey);
+  }
+  let text = byKey.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(render());
+    if (byKey.size < 8) byKey.set(key, text);
+  }
+  return text;
+}
+
 function schemaFor(dialect: ScimDialect, kind: ScimResourceKind): ResourceSchema {
   const schema = kind === 'User' ? dialect.rules.userSchema : dialect.rules.groupSchema;
   if (schema === undefined) throw ScimError.notFound(`This SCIM service has no ${kind}s`);
@@ -187,7 +210,7 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
     const { dialect, tenant } = await resolve(request, reply);
     const view = await users.getUser(ctx, tenant, request.params.id, userRelations(request, dialect));
     if (ifNoneMatchHits(request, view.user.version)) return reply.code(304).header('etag', etagOf(view.user.version)).send();
-    return send(reply, 200, userOut(request, dialect, tenant, view), view.user.version);
+    return send(reply, 200, renderedOnce(view, request, dialect, tenant, () => userOut(request, dialect, tenant, view)), view.user.version);
   });
 
   app.put<{ Params: IdParams; Querystring: Query }>(`${base}/Users/:id`, config, async (request, reply) => {
@@ -252,7 +275,7 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
     schemaFor(dialect, 'Group');
     const view = await groups.getGroup(ctx, tenant, request.params.id, groupRelations(request, dialect));
     if (ifNoneMatchHits(request, view.group.version)) return reply.code(304).header('etag', etagOf(view.group.version)).send();
-    return send(reply, 200, groupOut(request, dialect, tenant, view), view.group.version);
+    return send(reply, 200, renderedOnce(view, request, dialect, tenant, () => groupOut(request, dialect, tenant, view)), view.group.version);
   });
 
   app.put<{ Params: IdParams; Querystring: Query }>(`${base}/Groups/:id`, config, async (request, reply) => {
