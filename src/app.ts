@@ -7,6 +7,7 @@ import type { AppContext } from './app-context.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
 import { installConventions } from './http/conventions.ts';
+import { installGracefulClose } from './http/shutdown.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
 import { adminRoutes } from './rest/admin/routes.ts';
@@ -58,6 +59,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   };
   app.decorate('gh', ctx);
   installConventions(app, ctx);
+  installGracefulClose(app, { graceMs: config.shutdownGraceMs });
 
   for (const prefix of ['', '/api/v3']) {
     await app.register(

@@ -1,5 +1,6 @@
 /**
- * `gatehouse serve`: open the store, create the demo in an empty one, listen, and shut down cleanly on SIGINT/SIGTERM.
+ * `gatehouse serve`: open the store, create the demo in an empty one, listen, and shut down cleanly on SIGINT/SIGTERM
+ * (requests in flight finish first, within the configured grace period).
  */
 import net from 'node:net';
 import { buildApp } from '../app.ts';
@@ -62,13 +63,27 @@ export async function serve(flags: ServeFlags): Promise<void> {
     );
   }
 
+  // The first signal closes gracefully (src/http/shutdown.ts): no new connections, requests in flight finish within
+  // GATEHOUSE_SHUTDOWN_GRACE_SECONDS, then the store closes. A second signal exits at once.
+  let stopping = false;
   const shutdown = (signal: string): void => {
-    app.log.info({ signal }, 'shutting down');
-    void app
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    app
       .close()
       .then(() => storage.close())
-      .then(() => process.exit(0));
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

@@ -31,6 +31,8 @@ export interface Config {
   readonly strictScim: boolean;
   /** SQLite: cache the per-request lookups (token, enterprise and role, runner) until the store changes. */
   readonly readCache: boolean;
+  /** On close (SIGTERM, SIGINT): how long requests in flight may run before their connections are destroyed. */
+  readonly shutdownGraceMs: number;
 }
 
 export interface ConfigFlags {
@@ -102,6 +104,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     runnerVersion,
     strictScim: /^(1|true|yes)$/i.test(env.GATEHOUSE_STRICT_SCIM ?? ''),
     readCache: !/^(0|false|no|off)$/i.test(env.GATEHOUSE_READ_CACHE ?? ''),
+    shutdownGraceMs: parseNonNegativeInt('GATEHOUSE_SHUTDOWN_GRACE_SECONDS', env.GATEHOUSE_SHUTDOWN_GRACE_SECONDS, 10) * 1000,
   };
 }
 
@@ -121,6 +124,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     runnerVersion: DEFAULT_RUNNER_VERSION,
     strictScim: false,
     readCache: true,
+    shutdownGraceMs: 10_000,
     ...overrides,
   };
 }
