@@ -21,6 +21,7 @@ import { scimRoutes } from './scim/routes.ts';
 import { runnerSideRoutes } from './rest/runner-side/routes.ts';
 import { runnersRoutes } from './rest/runners/routes.ts';
 import { startStaleRunnerSweeps, type StaleRunnerSweeps } from './domain/runners/stale.ts';
+import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
@@ -45,6 +46,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logger: { level: config.logLevel },
     // Per-request log lines cost throughput; they are on only at debug and trace.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    // Each request's child logger is made on its first log line, not up front (src/http/request-logger.ts).
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: 64 * 1024 * 1024,
     trustProxy: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
