@@ -57,8 +57,14 @@ export async function scimTransaction<T>(
     try {
       return await ctx.db.transaction().execute((trx) => work(trx, withScimTables(trx)));
     } catch (error) {
-      if (isRetryable(error) && attempt < MAX_ATTEMPTS) continue;
-      if (error instanceof ConcurrentChange) throw ScimError.uniqueness('The resource is being changed by another request; retry');
+      if (isRetryable(error) && attempt < MAX_ATTEMPTS) {
+        // Transactions that collided (a deadlock most of all) would collide again if retried in step: a short random
+        // pause, growing with each attempt, lets one of them through first.
+        if (!(error instanceof ConcurrentChange)) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
+        continue;
+      }
+      // Still colliding after every attempt: the client's retry is the remedy, never a 500.
+      if (isRetryable(error)) throw ScimError.uniqueness('The resource is being changed by another request; retry');
       if (isUniqueViolation(error) || isAlreadyExists(error)) throw ScimError.uniqueness(conflictDetail);
       throw error;
     }
