@@ -37,16 +37,14 @@ export function requireScopes(request: FastifyRequest, reply: FastifyReply, requ
   }
 }
 
-/** Routes require a handful of fixed scope lists; the header for each is computed once, not on every request. */
-const acceptedHeaders = new Map<string, string>();
+/** Routes require a handful of fixed scope lists (module constants); the header for each is computed once. */
+const acceptedHeaders = new WeakMap<readonly string[], string>();
 
 function acceptedScopesHeader(required: readonly string[]): string {
-  const key = required.join(',');
-  let header = acceptedHeaders.get(key);
+  let header = acceptedHeaders.get(required);
   if (header === undefined) {
     header = acceptedScopesFor(required).join(', ');
-    if (acceptedHeaders.size >= 1_000) acceptedHeaders.clear();
-    acceptedHeaders.set(key, header);
+    acceptedHeaders.set(required, header);
   }
   return header;
 }

@@ -60,8 +60,9 @@ export function openStorage(config: StorageConfig, options: StorageOptions = {})
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }) });
-  if (options.readCache !== false) attachReadCache(db, new ReadCache(sqliteChangeStamp(database)));
+  const stamp = sqliteChangeStamp(database);
+  const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }, stamp.afterUse) });
+  if (options.readCache !== false) attachReadCache(db, new ReadCache(stamp.read));
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -73,8 +74,15 @@ export function openStorage(config: StorageConfig, options: StorageOptions = {})
  * never contended. Same serialisation, same transactions, fairer order.
  */
 class QueuedSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly afterUse: () => void,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
-    return new QueuedDriver(super.createDriver());
+    return new QueuedDriver(super.createDriver(), this.afterUse);
   }
 }
 
@@ -82,7 +90,11 @@ class QueuedDriver implements Driver {
   #held = false;
   readonly #waiting: Array<() => void> = [];
 
-  constructor(private readonly inner: Driver) {}
+  /** @param afterUse - called each time the connection is handed back (after a query, or a whole transaction) */
+  constructor(
+    private readonly inner: Driver,
+    private readonly afterUse: () => void,
+  ) {}
 
   init(): Promise<void> {
     return this.inner.init();
@@ -95,6 +107,7 @@ class QueuedDriver implements Driver {
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    this.afterUse();
     await this.inner.releaseConnection(connection);
     const next = this.#waiting.shift();
     // Ownership passes to the next waiter directly; the queue stays held.
@@ -132,25 +145,34 @@ class QueuedDriver implements Driver {
 }
 
 /**
- * The read cache's change stamp (read-cache.ts): `total_changes()` for this connection's writes, on every call (a
- * fraction of a microsecond), and `PRAGMA data_version` for other connections' commits (several microseconds: it reads
- * the WAL index), once per event-loop turn. That is still exact for every client: a request reaches the server in a
- * turn that begins after its bytes arrived, so after any commit that preceded it, and the version is read afresh in
- * that turn.
+ * The read cache's change stamp (read-cache.ts), without a native call per lookup:
+ * - `total_changes()` (every row this connection inserted, updated or deleted) is read each time the connection is
+ *   handed back, i.e. after every query and every transaction: whatever ran, Kysely or raw SQL, a write moves it
+ *   before anyone can look at the cache again, and a lookup that hits the cache costs a comparison;
+ * - `PRAGMA data_version` (commits by other connections: another process) is read once per event-loop turn, since it
+ *   costs several microseconds (it reads the WAL index). That is still exact for every client: a request reaches the
+ *   server in a turn that begins after its bytes arrived, so after any commit that preceded it, and the version is
+ *   read afresh in that turn.
  */
-function sqliteChangeStamp(database: SQLite.Database): () => readonly [number, number] {
+function sqliteChangeStamp(database: SQLite.Database): { read: () => readonly [number, number]; afterUse: () => void } {
   const totalChanges = database.prepare('select total_changes()').pluck();
   const dataVersion = database.prepare('pragma data_version').pluck();
+  let changes = totalChanges.get() as number;
   let version: number | undefined;
   const forget = (): void => {
     version = undefined;
   };
-  return () => {
-    if (version === undefined) {
-      version = dataVersion.get() as number;
-      setImmediate(forget);
-    }
-    return [totalChanges.get() as number, version];
+  return {
+    afterUse: () => {
+      changes = totalChanges.get() as number;
+    },
+    read: () => {
+      if (version === undefined) {
+        version = dataVersion.get() as number;
+        setImmediate(forget);
+      }
+      return [changes, version];
+    },
   };
 }
 

@@ -51,11 +51,18 @@ export class ReadCache {
     return true;
   }
 
-  /** The cached value for `key`, or `load()`'s, kept for later calls if the store did not change meanwhile. */
-  async get<V>(key: string, load: () => Promise<V>): Promise<V> {
+  /**
+   * The cached value for `key` (synchronously: a hit allocates no promise), or `load()`'s, kept for later calls if
+   * the store did not change meanwhile.
+   */
+  get<V>(key: string, load: () => Promise<V>): V | Promise<V> {
     if (!this.#sync()) return load();
     const hit = this.#entries.get(key);
     if (hit !== undefined) return (hit === NONE ? undefined : hit) as V;
+    return this.#fill(key, load);
+  }
+
+  async #fill<V>(key: string, load: () => Promise<V>): Promise<V> {
     const changes = this.#changes;
     const version = this.#version;
     const value = await load();
@@ -82,7 +89,7 @@ export function attachReadCache(db: Db, cache: ReadCache): void {
  * Reads `key` through the store's cache, or straight from `load` when `db` has none (PostgreSQL, a transaction, a
  * store opened without one). `key` must name everything the loaded value depends on, including its kind.
  */
-export function cachedRead<V>(db: Db, key: string, load: () => Promise<V>): Promise<V> {
+export function cachedRead<V>(db: Db, key: string, load: () => Promise<V>): V | Promise<V> {
   const cache = db.isTransaction ? undefined : caches.get(db);
   return cache === undefined ? load() : cache.get(key, load);
 }
