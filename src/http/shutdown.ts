@@ -44,7 +44,7 @@ export function installGracefulClose(app: FastifyInstance, options: GracefulClos
   server.on('request', (_request, response: ServerResponse) => {
     if (closing) return;
     inFlight.add(response);
-    response.once('close', settled);
+    response.on('close', settled); // 'close' comes once; `on` spares the wrapper `once` makes per call
   });
 
   app.addHook('preClose', async () => {
