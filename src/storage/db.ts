@@ -164,7 +164,12 @@ function sqliteChangeStamp(database: SQLite.Database): { read: () => readonly [n
   };
   return {
     afterUse: () => {
-      changes = totalChanges.get() as number;
+      try {
+        changes = totalChanges.get() as number;
+      } catch {
+        // Unreadable (the connection is closing): NaN equals nothing, so nothing is served from or kept in the cache.
+        changes = Number.NaN;
+      }
     },
     read: () => {
       if (version === undefined) {
