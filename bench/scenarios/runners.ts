@@ -7,12 +7,10 @@
  * - `runners.list`: `GET /enterprises/{e}/actions/runners?per_page=100&page=50` with 10,000 runners stored.
  */
 import { runnersFixture } from '../fixtures/runners.ts';
+import { measureCeiling } from '../lib/ceiling.ts';
 import { rotating } from '../lib/requests.ts';
 import type { Scenario } from '../lib/types.ts';
-import type { CeilingPayload } from '../servers/ceiling.ts';
 
-/** Headers that belong to the connection, not the response; node:http writes its own. */
-const CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 
 const ceiling: Scenario = {
   id: 'runners.ceiling',
@@ -23,18 +21,7 @@ const ceiling: Scenario = {
   },
   async run(ctx) {
     const fx = await runnersFixture(ctx);
-    const gatehouse = await ctx.gatehouse();
-    const requestPath = `/enterprises/${fx.enterprise.slug}/actions/runners/${fx.sampleRunnerId}`;
-    const response = await fetch(`${gatehouse.url}${requestPath}`, { headers: fx.headers });
-    const body = Buffer.from(await response.arrayBuffer());
-    if (response.status !== 200) throw new Error(`capturing ${requestPath}: ${response.status} ${body.toString('utf8')}`);
-    const headers = [...response.headers].filter(([name]) => !CONNECTION_HEADERS.has(name));
-    await gatehouse.stop();
-    const payload: CeilingPayload = { status: 200, headers, body: body.toString('base64') };
-    const server = await ctx.startServer('ceiling.ts', payload);
-    const measurement = await ctx.load({ server, path: requestPath, headers: fx.headers, expectStatus: 200 });
-    measurement.notes = [`${body.length} B body, ${headers.length} headers`];
-    return measurement;
+    return measureCeiling(ctx, `/enterprises/${fx.enterprise.slug}/actions/runners/${fx.sampleRunnerId}`, fx.headers);
   },
 };
 

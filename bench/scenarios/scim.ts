@@ -17,12 +17,10 @@
  */
 import { bigTenant, isQuick, scimTenant, smallTenant, sparePerGroup, userBody, userName, type BigTenant, type GroupRef, type SeededTenant } from '../fixtures/scim.ts';
 import { closedLoop, keepAliveAgent, send, type LoopRequest } from '../lib/closed-loop.ts';
+import { measureCeiling } from '../lib/ceiling.ts';
 import { rotating } from '../lib/requests.ts';
 import type { BenchContext, Measurement, Scenario, ServerHandle } from '../lib/types.ts';
-import type { CeilingPayload } from '../servers/ceiling.ts';
 
-/** Headers that belong to the connection, not the response; node:http writes its own. */
-const CONNECTION_HEADERS = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 /** Users whose GET / filter requests rotate (spread over the sample range). */
 const ROTATION = 1_000;
@@ -86,18 +84,7 @@ const ceiling: Scenario = {
   },
   async run(ctx) {
     const fx = await bigTenant(ctx);
-    const gatehouse = await ctx.gatehouse();
-    const requestPath = userPath(fx, fx.sample.from);
-    const response = await fetch(`${gatehouse.url}${requestPath}`, { headers: fx.scimHeaders });
-    const body = Buffer.from(await response.arrayBuffer());
-    if (response.status !== 200) throw new Error(`capturing ${requestPath}: ${response.status} ${body.toString('utf8')}`);
-    const headers = [...response.headers].filter(([name]) => !CONNECTION_HEADERS.has(name));
-    await gatehouse.stop();
-    const payload: CeilingPayload = { status: 200, headers, body: body.toString('base64') };
-    const server = await ctx.startServer('ceiling.ts', payload);
-    const measurement = await ctx.load({ server, path: requestPath, headers: fx.scimHeaders, expectStatus: 200 });
-    measurement.notes = [`${body.length} B body, ${headers.length} headers`];
-    return measurement;
+    return measureCeiling(ctx, userPath(fx, fx.sample.from), fx.scimHeaders);
   },
 };
 

@@ -8,7 +8,6 @@
  *
  * `get-alt` and `list-alt` load the variants in bench/fixtures/runner-reads-alt.ts instead of the real routes.
  */
-import os from 'node:os';
 import { buildApp } from '../../src/app.ts';
 import { testConfig } from '../../src/config/config.ts';
 import { systemClock, type DomainContext } from '../../src/domain/context.ts';
@@ -16,6 +15,7 @@ import { openStorage } from '../../src/storage/db.ts';
 import { migrateToLatest } from '../../src/storage/migrations/index.ts';
 import { registerAltRunnerReads } from '../fixtures/runner-reads-alt.ts';
 import { runnersFixture } from '../fixtures/runners.ts';
+import { cpuPerRequestRounds } from '../lib/cpu-rounds.ts';
 import { postgresStore, sqliteStore } from '../lib/stores.ts';
 import type { BenchContext } from '../lib/types.ts';
 
@@ -65,18 +65,6 @@ async function burst(n: number): Promise<void> {
 await burst(Math.min(5_000, total));
 // Several rounds; the minimum CPU per request is the figure least inflated by whatever else the machine runs.
 const rounds = Number(process.env.PROBE_ROUNDS ?? 5);
-const perRound: number[] = [];
-const t0 = process.hrtime.bigint();
-for (let r = 0; r < rounds; r += 1) {
-  const cpu0 = process.cpuUsage();
-  await burst(Math.ceil(total / rounds));
-  const cpu = process.cpuUsage(cpu0);
-  perRound.push((cpu.user + cpu.system) / Math.ceil(total / rounds));
-}
-const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-perRound.sort((a, b) => a - b);
-console.log(
-  `${which}: min ${perRound[0]!.toFixed(0)} / median ${perRound[Math.floor(rounds / 2)]!.toFixed(0)} µs CPU per request over ${rounds} rounds of ${Math.ceil(total / rounds)}; ${((total / wallMs) * 1000).toFixed(0)} req/s wall (inject, concurrency ${concurrency}, ${os.cpus().length} cores, ${store.kind})`,
-);
+await cpuPerRequestRounds(which, burst, { total, rounds, concurrency, storeKind: store.kind });
 await app.close();
 await store.dispose();

@@ -9,7 +9,6 @@
  * them), plus batch-seeded spare users for the member adds; `add-linked` adds to that group after linking it to three
  * teams in three organizations.
  */
-import os from 'node:os';
 import { buildApp } from '../../src/app.ts';
 import { testConfig } from '../../src/config/config.ts';
 import { createOrganization } from '../../src/domain/accounts/accounts.ts';
@@ -20,6 +19,7 @@ import { openStorage } from '../../src/storage/db.ts';
 import { migrateToLatest } from '../../src/storage/migrations/index.ts';
 import { insertUserBatch, smallTenant, userBody, userName } from '../fixtures/scim.ts';
 import { loadBenchConfig } from '../lib/config.ts';
+import { cpuPerRequestRounds } from '../lib/cpu-rounds.ts';
 import { postgresStore, sqliteStore } from '../lib/stores.ts';
 import type { BenchContext } from '../lib/types.ts';
 
@@ -93,18 +93,6 @@ async function burst(count: number): Promise<void> {
 }
 
 await burst(Math.min(1_000, Math.ceil(total / 5)));
-const perRound: number[] = [];
-const t0 = process.hrtime.bigint();
-for (let r = 0; r < rounds; r += 1) {
-  const cpu0 = process.cpuUsage();
-  await burst(Math.ceil(total / rounds));
-  const cpu = process.cpuUsage(cpu0);
-  perRound.push((cpu.user + cpu.system) / Math.ceil(total / rounds));
-}
-const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-perRound.sort((a, b) => a - b);
-console.log(
-  `${which}: min ${perRound[0]!.toFixed(0)} / median ${perRound[Math.floor(rounds / 2)]!.toFixed(0)} µs CPU per request over ${rounds} rounds of ${Math.ceil(total / rounds)}; ${((total / wallMs) * 1000).toFixed(0)} req/s wall (inject, concurrency ${concurrency}, ${os.cpus().length} cores, ${store.kind})`,
-);
+await cpuPerRequestRounds(which, burst, { total, rounds, concurrency, storeKind: store.kind });
 await app.close();
 await store.dispose();
