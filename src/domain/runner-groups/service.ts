@@ -133,8 +133,11 @@ async function requireOrgs(db: Db, enterprise: EnterpriseRow, ids: readonly numb
 
 /** Every id must name a runner of this enterprise; a body naming any other is 422 and changes nothing. */
 async function requireRunners(db: Db, enterprise: EnterpriseRow, ids: readonly number[]): Promise<void> {
-  const missing: number[] = [];
-  for (const id of ids) if ((await findRunner(db, enterprise.id, id)) === undefined) missing.push(id);
+  if (ids.length === 0) return;
+  // One query for the whole list, not one per id.
+  const rows = await db.selectFrom('runners').select('id').where('enterprise_id', '=', enterprise.id).where('id', 'in', ids).execute();
+  const found = new Set(rows.map((r) => r.id));
+  const missing = ids.filter((id) => !found.has(id));
   if (missing.length > 0) {
     throw validationFailed([{ resource: RESOURCE, field: 'runners', code: 'invalid', message: `Runners not found in this enterprise: ${missing.join(', ')}` }]);
   }
