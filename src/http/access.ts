@@ -4,9 +4,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { acceptedScopesFor } from '../auth/scopes.ts';
-import { enterpriseRoleOf, findEnterpriseWithRole, findOrganization, orgRoleOf, type AuthenticatedToken } from '../domain/accounts/accounts.ts';
+import { findEnterpriseWithRole, findOrganizationWithRoles, type AuthenticatedToken } from '../domain/accounts/accounts.ts';
 import { ApiError, notFound, requiresAuthentication } from '../errors/api-error.ts';
-import { cachedRead } from '../storage/read-cache.ts';
 import type { Db } from '../domain/context.ts';
 import type { EnterpriseRole, EnterpriseRow, OrganizationRow, OrgRole } from '../storage/tables.ts';
 
@@ -81,15 +80,7 @@ export interface OrgAccess {
 /** Resolves `{org}` for the caller, with the same 404-then-403 rule as `enterpriseFor`. */
 export async function orgFor(db: Db, request: FastifyRequest, reply: FastifyReply, login: string, access: OrgAccess): Promise<OrganizationRow> {
   const principal = principalOf(request);
-  const userId = principal.user.id;
-  // The organization and the caller's standing in it, through the read cache (src/storage/read-cache.ts).
-  const found = await cachedRead(db, `org-access\u0000${login}\u0000${userId}`, async () => {
-    const org = await findOrganization(db, login);
-    if (org === undefined) return undefined;
-    const role = await orgRoleOf(db, org.id, userId);
-    const enterpriseOwner = org.enterprise_id !== null && (await enterpriseRoleOf(db, org.enterprise_id, userId)) === 'owner';
-    return { org: Object.freeze(org), role, enterpriseOwner };
-  });
+  const found = await findOrganizationWithRoles(db, login, principal.user.id);
   if (found === undefined) throw notFound();
   if (principal.user.site_admin !== 1) {
     const allowed = (found.role !== undefined && access.roles.includes(found.role)) || found.enterpriseOwner;

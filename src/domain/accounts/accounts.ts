@@ -297,6 +297,34 @@ export async function findOrganization(db: Db, login: string): Promise<Organizat
   return db.selectFrom('organizations').selectAll().where('login_lower', '=', login.toLowerCase()).executeTakeFirst();
 }
 
+const organizationWithRoles = precompiled((db, p: { login: string; userId: number }) =>
+  db
+    .selectFrom('organizations as o')
+    .leftJoin('org_members as m', (join) => join.onRef('m.org_id', '=', 'o.id').on('m.user_id', '=', p.userId))
+    .leftJoin('enterprise_members as em', (join) => join.onRef('em.enterprise_id', '=', 'o.enterprise_id').on('em.user_id', '=', p.userId))
+    .selectAll('o')
+    .select(['m.role as caller_role', 'em.role as caller_enterprise_role'])
+    .where('o.login_lower', '=', p.login),
+);
+
+/**
+ * `findOrganization`, `orgRoleOf` and the caller's role in the owning enterprise in one query (as
+ * `findEnterpriseWithRole` does for enterprises): what every organization-scoped request needs to authorize. Kept
+ * in the read cache until the store changes.
+ */
+export async function findOrganizationWithRoles(
+  db: Db,
+  login: string,
+  userId: number,
+): Promise<{ org: OrganizationRow; role: OrgRole | undefined; enterpriseOwner: boolean } | undefined> {
+  return cachedRead(db, `org-access\u0000${login}\u0000${userId}`, async () => {
+    const [row] = await organizationWithRoles(db, { login: login.toLowerCase(), userId });
+    if (row === undefined) return undefined;
+    const { caller_role, caller_enterprise_role, ...org } = row;
+    return { org: Object.freeze(org), role: caller_role ?? undefined, enterpriseOwner: caller_enterprise_role === 'owner' };
+  });
+}
+
 export async function orgRoleOf(db: Db, orgId: number, userId: number): Promise<OrgRole | undefined> {
   const row = await db.selectFrom('org_members').select('role').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst();
   return row?.role;
