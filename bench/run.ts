@@ -9,7 +9,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
@@ -18,7 +17,7 @@ import { testConfig, type Config } from '../src/config/config.ts';
 import { systemClock, type DomainContext } from '../src/domain/context.ts';
 import { openStorage, type Storage } from '../src/storage/db.ts';
 import { migrateToLatest } from '../src/storage/migrations/index.ts';
-import { pinProcess, startChild } from './lib/children.ts';
+import { freePort, pinProcess, startChild } from './lib/children.ts';
 import { loadBenchConfig, type BenchConfig } from './lib/config.ts';
 import { measure } from './lib/load.ts';
 import { renderTable, writeJson, type ReportMeta } from './lib/report.ts';
@@ -62,17 +61,6 @@ function select(all: Scenario[], only: readonly string[]): Scenario[] {
   const chosen = new Set(all.filter((s) => only.some((p) => s.id === p || s.id.startsWith(p))).map((s) => s.id));
   for (const s of all) if (chosen.has(s.id) && s.baseline !== undefined) chosen.add(s.baseline);
   return all.filter((s) => chosen.has(s.id));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address !== null && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function gitCommit(): string | undefined {

@@ -7,7 +7,7 @@ import type { AppContext } from './app-context.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
 import { installConventions } from './http/conventions.ts';
-import { installGracefulClose } from './http/shutdown.ts';
+import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
 import { adminRoutes } from './rest/admin/routes.ts';
@@ -42,7 +42,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const storage = options.storage ?? openStorage(config.storage, { readCache: config.readCache });
   if (options.skipMigrations !== true) await migrateToLatest(storage);
 
+  // Requests in flight, for a graceful close (src/http/shutdown.ts).
+  const inFlight = new InFlightResponses();
   const app = Fastify({
+    serverFactory: inFlight.serverFactory,
     logger: { level: config.logLevel },
     // Per-request log lines cost throughput; they are on only at debug and trace.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
@@ -62,7 +65,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   };
   app.decorate('gh', ctx);
   installConventions(app, ctx);
-  installGracefulClose(app, { graceMs: config.shutdownGraceMs });
+  installGracefulClose(app, inFlight, { graceMs: config.shutdownGraceMs });
 
   for (const prefix of ['', '/api/v3']) {
     await app.register(

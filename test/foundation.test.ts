@@ -78,6 +78,39 @@ describe(`foundation (${storageKind})`, () => {
     }
   });
 
+  it('gives 404s the same headers as routed responses, and checks the API version there too', async () => {
+    const before = await t.request('GET', '/nope');
+    const res = await t.request('GET', '/nope');
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get('x-github-media-type'), 'github.v3; format=json');
+    assert.equal(res.headers.get('x-github-api-version-selected'), '2022-11-28');
+    assert.equal(res.headers.get('x-ratelimit-resource'), 'core');
+    assert.equal(Number(res.headers.get('x-ratelimit-used')), Number(before.headers.get('x-ratelimit-used')) + 1, 'counted against the address');
+    const badVersion = await t.request('GET', '/nope', { headers: { 'x-github-api-version': '1999-01-01' } });
+    assert.equal(badVersion.status, 400);
+    assert.match(badVersion.body.message, /"1999-01-01", is not a supported version/);
+  });
+
+  it('names every response with a distinct X-GitHub-Request-Id in GitHub shape', async () => {
+    const ids = new Set<string>();
+    for (const path of ['/user', '/nope', '/user', '/enterprises/none/actions/runners']) {
+      const res = await t.request('GET', path, { token: adminToken });
+      const id = res.headers.get('x-github-request-id') ?? '';
+      assert.match(id, /^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{6}:[0-9A-F]+$/, `${path}: ${id}`);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 4);
+  });
+
+  it('applies the conventions to the HEAD twin of every GET route', async () => {
+    const anonymous = await t.request('HEAD', '/user');
+    assert.equal(anonymous.status, 401);
+    const res = await t.request('HEAD', '/user', { token: adminToken });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-oauth-scopes'), 'site_admin, admin:enterprise');
+    assert.ok(res.headers.get('x-github-request-id') !== null);
+  });
+
   it('serves every route under /api/v3 too, with GHES-style URLs', async () => {
     const res = await t.request('GET', '/api/v3/user', { token: adminToken });
     assert.equal(res.status, 200);

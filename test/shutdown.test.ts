@@ -130,6 +130,26 @@ function scimUser(name: string): string {
 }
 
 describe(`graceful close (${storageKind})`, () => {
+  it('keeps Fastify’s connection settings: a kept-alive connection (72 s) carries many requests, and close() ends it', { timeout: 60_000 }, async () => {
+    const t = await startTestApp();
+    const url = new URL(t.url);
+    const socket = net.connect(Number(url.port), url.hostname);
+    try {
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.write(`GET /nope HTTP/1.1\r\nhost: ${url.host}\r\n\r\nGET /also-nope HTTP/1.1\r\nhost: ${url.host}\r\n\r\n`);
+      await until(() => (text.match(/HTTP\/1\.1 404 Not Found\r\n/g) ?? []).length === 2 && text.endsWith('"status":"404"}'));
+      assert.equal((text.match(/\r\nkeep-alive: timeout=72\r\n/gi) ?? []).length, 2, 'the keep-alive timeout Fastify sets on the server it makes');
+      assert.equal(socket.destroyed, false, 'both requests went over one connection, still open');
+      await t.close();
+      await closed;
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('app.close(): a request in flight completes with its full response, new connections are refused, the store closes after', { timeout: 60_000 }, async () => {
     const t = await startTestApp();
     let held: HeldRequest | undefined;

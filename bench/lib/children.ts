@@ -7,6 +7,7 @@
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerHandle, ServerUsage } from './types.ts';
@@ -14,7 +15,7 @@ import type { ServerHandle, ServerUsage } from './types.ts';
 const SERVERS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'servers');
 
 export interface ChildOptions {
-  /** Module file name under `bench/servers/`. */
+  /** Module file name under `bench/servers/`, or an absolute path (another checkout's, for bench/tools/ab.ts). */
   module: string;
   payload: unknown;
   /** Core to pin the child (all its threads) to, or undefined for no pinning. */
@@ -55,7 +56,7 @@ function forward(child: ChildProcess, label: string): void {
 }
 
 export async function startChild(options: ChildOptions): Promise<ServerHandle> {
-  const child = fork(path.join(SERVERS_DIR, options.module), [], {
+  const child = fork(path.isAbsolute(options.module) ? options.module : path.join(SERVERS_DIR, options.module), [], {
     execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
@@ -115,4 +116,16 @@ export async function startChild(options: ChildOptions): Promise<ServerHandle> {
       return stopped;
     },
   };
+}
+
+/** A loopback port free right now, for a child that must be told its port up front. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address !== null && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
 }

@@ -7,6 +7,7 @@ import { acceptedScopesFor } from '../auth/scopes.ts';
 import { findEnterpriseWithRole, findOrganizationWithRoles, type AuthenticatedToken } from '../domain/accounts/accounts.ts';
 import { ApiError, notFound, requiresAuthentication } from '../errors/api-error.ts';
 import type { Db } from '../domain/context.ts';
+import { thenMaybe, type MaybePromise } from '../storage/read-cache.ts';
 import type { EnterpriseRole, EnterpriseRow, OrganizationRow, OrgRole } from '../storage/tables.ts';
 
 export function principalOf(request: FastifyRequest): AuthenticatedToken {
@@ -54,21 +55,25 @@ export interface EnterpriseAccess {
   scopes: readonly string[];
 }
 
-/** Resolves `{enterprise}` for the caller: 404 unless they hold one of the roles, then 403 unless the token has the scope. */
-export async function enterpriseFor(
+/**
+ * Resolves `{enterprise}` for the caller: 404 unless they hold one of the roles, then 403 unless the token has the
+ * scope. Synchronous when the enterprise and role are in the read cache (this runs on every enterprise-scoped request).
+ */
+export function enterpriseFor(
   db: Db,
   request: FastifyRequest,
   reply: FastifyReply,
   slug: string,
   access: EnterpriseAccess,
-): Promise<EnterpriseRow> {
+): MaybePromise<EnterpriseRow> {
   const principal = principalOf(request);
-  // One query for the enterprise and the caller's role in it (this runs on every enterprise-scoped request).
-  const found = await findEnterpriseWithRole(db, slug, principal.user.id);
-  if (found === undefined) throw notFound();
-  if (principal.user.site_admin !== 1 && (found.role === undefined || !access.roles.includes(found.role))) throw notFound();
-  requireScopes(request, reply, access.scopes);
-  return found.enterprise;
+  // One query for the enterprise and the caller's role in it.
+  return thenMaybe(findEnterpriseWithRole(db, slug, principal.user.id), (found) => {
+    if (found === undefined) throw notFound();
+    if (principal.user.site_admin !== 1 && (found.role === undefined || !access.roles.includes(found.role))) throw notFound();
+    requireScopes(request, reply, access.scopes);
+    return found.enterprise;
+  });
 }
 
 export interface OrgAccess {
@@ -77,15 +82,16 @@ export interface OrgAccess {
   scopes: readonly string[];
 }
 
-/** Resolves `{org}` for the caller, with the same 404-then-403 rule as `enterpriseFor`. */
-export async function orgFor(db: Db, request: FastifyRequest, reply: FastifyReply, login: string, access: OrgAccess): Promise<OrganizationRow> {
+/** Resolves `{org}` for the caller, with the same 404-then-403 rule as `enterpriseFor` (and synchronous when cached). */
+export function orgFor(db: Db, request: FastifyRequest, reply: FastifyReply, login: string, access: OrgAccess): MaybePromise<OrganizationRow> {
   const principal = principalOf(request);
-  const found = await findOrganizationWithRoles(db, login, principal.user.id);
-  if (found === undefined) throw notFound();
-  if (principal.user.site_admin !== 1) {
-    const allowed = (found.role !== undefined && access.roles.includes(found.role)) || found.enterpriseOwner;
-    if (!allowed) throw notFound();
-  }
-  requireScopes(request, reply, access.scopes);
-  return found.org;
+  return thenMaybe(findOrganizationWithRoles(db, login, principal.user.id), (found) => {
+    if (found === undefined) throw notFound();
+    if (principal.user.site_admin !== 1) {
+      const allowed = (found.role !== undefined && access.roles.includes(found.role)) || found.enterpriseOwner;
+      if (!allowed) throw notFound();
+    }
+    requireScopes(request, reply, access.scopes);
+    return found.org;
+  });
 }

@@ -3,8 +3,8 @@
  * rate-limit headers, and the error and 404 bodies. Installed on the root instance so they apply everywhere.
  */
 import crypto from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateToken } from '../domain/accounts/accounts.ts';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { authenticateToken, type AuthenticatedToken } from '../domain/accounts/accounts.ts';
 import {
   ApiError,
   DEFAULT_DOCS_URL,
@@ -16,6 +16,7 @@ import {
   restErrorBody,
 } from '../errors/api-error.ts';
 import type { AppContext } from '../app-context.ts';
+import { nowMs } from '../domain/context.ts';
 
 export const SUPPORTED_API_VERSIONS = ['2026-03-10', '2022-11-28'] as const;
 export const DEFAULT_API_VERSION = '2022-11-28';
@@ -84,7 +85,24 @@ function parseAuthorization(header: string | undefined): string | undefined {
   return '';
 }
 
-/** Installs the conventions on the root instance. */
+/**
+ * `X-GitHub-Request-Id` values in GitHub's shape (colon-separated upper-case hex groups): a random prefix per process,
+ * so instances do not collide, then a counter. Unique per request, and no random bytes to draw on the hot path.
+ */
+export function requestIdSource(): () => string {
+  const group = (bytes: number): string => crypto.randomBytes(bytes).toString('hex').toUpperCase();
+  const prefix = `${group(2)}:${group(2)}:${group(3)}:`;
+  let sequence = 0;
+  return () => {
+    sequence += 1;
+    return prefix + sequence.toString(16).toUpperCase();
+  };
+}
+
+/** Marks the conventions hook, so a route never gets it twice. */
+const CONVENTIONS = Symbol('gatehouse.conventions');
+
+/** Installs the conventions on the root instance; call it before any route is added. */
 export function installConventions(app: FastifyInstance, ctx: AppContext): void {
   const publicOrigin = new URL(ctx.config.publicUrl).origin;
 
@@ -96,11 +114,13 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   app.decorateRequest('principal', null);
   app.decorateRequest('apiBase', '');
 
-  app.addHook('onRequest', async (request, reply) => {
-    request.apiBase = request.url.startsWith('/api/v3/') ? `${publicOrigin}/api/v3` : ctx.config.publicUrl;
-    reply.header('x-github-request-id', crypto.randomUUID().toUpperCase());
-    reply.header('x-github-media-type', 'github.v3; format=json');
+  const nextRequestId = requestIdSource();
 
+  /** What every response carries, and the API version check: for routed requests and 404s alike. */
+  function begin(request: FastifyRequest, reply: FastifyReply): void {
+    request.apiBase = request.url.startsWith('/api/v3/') ? `${publicOrigin}/api/v3` : ctx.config.publicUrl;
+    reply.header('x-github-request-id', nextRequestId());
+    reply.header('x-github-media-type', 'github.v3; format=json');
     const requested = request.headers['x-github-api-version'];
     const version = Array.isArray(requested) ? requested[0] : requested;
     if (version !== undefined && !(SUPPORTED_API_VERSIONS as readonly string[]).includes(version)) {
@@ -112,32 +132,74 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
       );
     }
     reply.header('x-github-api-version-selected', version ?? DEFAULT_API_VERSION);
+  }
 
-    // `routeOptions` builds a fresh object on each read, and `ip` walks X-Forwarded-For (trustProxy): read each once,
-    // and the address only when it is the rate-limit key.
-    const routeOptions = request.routeOptions;
-    const config = routeOptions.config;
-    let rateKey: string | undefined;
-    if (config.auth !== false && routeOptions.url !== undefined) {
+  /**
+   * The conventions as an `onRequest` hook of one route, made when the route is added, so its settings (does it
+   * authenticate, which rate-limit resource) are read once rather than from `request.routeOptions` on every request
+   * (that getter builds a fresh object each time: ~10% of a cached GET). Callback style, not async: on a cached token
+   * the hook runs without a promise.
+   */
+  function conventionsHook(auth: boolean, rateResource: string): onRequestHookHandler {
+    const hook: onRequestHookHandler = (request, reply, done) => {
+      begin(request, reply);
+      if (!auth) {
+        countRequest(request, reply, `ip:${request.ip}`, rateResource);
+        done();
+        return;
+      }
       const token = parseAuthorization(request.headers.authorization);
       if (token === undefined) throw requiresAuthentication();
-      const principal = token === '' ? undefined : await authenticateToken(ctx, token);
-      if (principal === undefined) throw badCredentials();
-      request.principal = principal;
-      rateKey = `token:${principal.tokenId}`;
-      reply.header('x-oauth-scopes', principal.grantedScopes);
-    }
-    const state = ctx.rateLimiter.hit(rateKey ?? `ip:${request.ip}`, ctx.clock.now().getTime());
+      const authenticated = token === '' ? undefined : authenticateToken(ctx, token);
+      if (authenticated instanceof Promise) {
+        authenticated.then((principal) => {
+          try {
+            signIn(request, reply, principal, rateResource);
+          } catch (error) {
+            done(error as Error);
+            return;
+          }
+          done();
+        }, done);
+        return;
+      }
+      signIn(request, reply, authenticated, rateResource);
+      done();
+    };
+    return Object.assign(hook, { [CONVENTIONS]: true });
+  }
+
+  // Every route gets the hook first (the implicit HEAD of a GET route passes here too, with a copy of its options).
+  app.addHook('onRoute', (route) => {
+    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    if (existing.some((hook) => CONVENTIONS in hook)) return;
+    route.onRequest = [conventionsHook(route.config?.auth !== false, route.config?.rateResource ?? 'core'), ...existing];
+  });
+
+  function signIn(request: FastifyRequest, reply: FastifyReply, principal: AuthenticatedToken | undefined, rateResource: string): void {
+    if (principal === undefined) throw badCredentials();
+    request.principal = principal;
+    reply.header('x-oauth-scopes', principal.grantedScopes);
+    countRequest(request, reply, `token:${principal.tokenId}`, rateResource);
+  }
+
+  function countRequest(request: FastifyRequest, reply: FastifyReply, rateKey: string, rateResource: string): void {
+    const state = ctx.rateLimiter.hit(rateKey, nowMs(ctx.clock));
     reply.header('x-ratelimit-limit', state.limit);
     reply.header('x-ratelimit-remaining', state.remaining);
     reply.header('x-ratelimit-used', state.used);
     reply.header('x-ratelimit-reset', state.reset);
-    reply.header('x-ratelimit-resource', config.rateResource ?? 'core');
+    reply.header('x-ratelimit-resource', rateResource);
     if (state.exceeded) {
       throw new ApiError(403, `API rate limit exceeded for ${request.principal?.user.login ?? request.ip}.`, { code: 'rate_limited' });
     }
-  });
+  }
 
   app.setErrorHandler((error, request, reply) => renderRestError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => renderRestError(new ApiError(404, 'Not Found'), request, reply));
+  // No route, so no route hook: the 404 carries the same headers and counts against the caller's address.
+  app.setNotFoundHandler((request, reply) => {
+    begin(request, reply);
+    countRequest(request, reply, `ip:${request.ip}`, 'core');
+    return renderRestError(new ApiError(404, 'Not Found'), request, reply);
+  });
 }

@@ -159,6 +159,7 @@ function sqliteChangeStamp(database: SQLite.Database): { read: () => readonly [n
   const dataVersion = database.prepare('pragma data_version').pluck();
   let changes = totalChanges.get() as number;
   let version: number | undefined;
+  let stamp: readonly [number, number] = [Number.NaN, Number.NaN];
   const forget = (): void => {
     version = undefined;
   };
@@ -176,7 +177,9 @@ function sqliteChangeStamp(database: SQLite.Database): { read: () => readonly [n
         version = dataVersion.get() as number;
         setImmediate(forget);
       }
-      return [changes, version];
+      // The same pair while nothing moves: this runs on every cached read, several times a request.
+      if (stamp[0] !== changes || stamp[1] !== version) stamp = [changes, version];
+      return stamp;
     },
   };
 }

@@ -94,6 +94,17 @@ export function cachedRead<V>(db: Db, key: string, load: () => Promise<V>): V | 
   return cache === undefined ? load() : cache.get(key, load);
 }
 
+/** What a cached read gives: the value itself on a hit, a promise of it otherwise. */
+export type MaybePromise<V> = V | Promise<V>;
+
+/**
+ * Applies `next` to a cached read's value: at once on a hit (no promise, no microtask), after it resolves otherwise.
+ * Lets the few functions on every request's path stay synchronous when everything they need is cached.
+ */
+export function thenMaybe<V, R>(value: MaybePromise<V>, next: (value: V) => MaybePromise<R>): MaybePromise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
 /** The cache attached to a store's Kysely instance, if any (for tests and diagnostics). */
 export function readCacheOf(db: Db): ReadCache | undefined {
   return caches.get(db);

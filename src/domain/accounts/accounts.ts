@@ -8,7 +8,7 @@ import { generatePersonalAccessToken, hashToken } from '../../auth/tokens.ts';
 import { expandScopes, parseScopes } from '../../auth/scopes.ts';
 import { isUniqueViolation } from '../../storage/db.ts';
 import { precompiled } from '../../storage/precompiled.ts';
-import { cachedRead } from '../../storage/read-cache.ts';
+import { cachedRead, thenMaybe, type MaybePromise } from '../../storage/read-cache.ts';
 import type {
   EnterpriseRole,
   EnterpriseRow,
@@ -17,7 +17,7 @@ import type {
   UserRow,
 } from '../../storage/tables.ts';
 import { recordAudit } from '../audit.ts';
-import type { Actor, Db, DomainContext } from '../context.ts';
+import { nowMs, type Actor, type Db, type DomainContext } from '../context.ts';
 
 /** GitHub logins: alphanumerics and single hyphens, no leading or trailing hyphen, at most 39 characters. */
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
@@ -211,11 +211,11 @@ const enterpriseWithRoleBySlug = precompiled((db, p: { slug: string; userId: num
  * `findEnterprise` and `enterpriseRoleOf` in one query: the enterprise named by `{enterprise}` (slug or numeric id, as
  * `findEnterprise` resolves it) and the user's role in it, if any. Every enterprise-scoped request does this first.
  */
-export async function findEnterpriseWithRole(
+export function findEnterpriseWithRole(
   db: Db,
   slugOrId: string,
   userId: number,
-): Promise<{ enterprise: EnterpriseRow; role: EnterpriseRole | undefined } | undefined> {
+): MaybePromise<{ enterprise: EnterpriseRow; role: EnterpriseRole | undefined } | undefined> {
   return cachedRead(db, `enterprise-role\u0000${slugOrId}\u0000${userId}`, async () => {
     let row: (EnterpriseRow & { caller_role: EnterpriseRole | null }) | undefined;
     if (/^\d+$/.test(slugOrId)) [row] = await enterpriseWithRoleById(db, { id: Number(slugOrId), userId });
@@ -312,11 +312,11 @@ const organizationWithRoles = precompiled((db, p: { login: string; userId: numbe
  * `findEnterpriseWithRole` does for enterprises): what every organization-scoped request needs to authorize. Kept
  * in the read cache until the store changes.
  */
-export async function findOrganizationWithRoles(
+export function findOrganizationWithRoles(
   db: Db,
   login: string,
   userId: number,
-): Promise<{ org: OrganizationRow; role: OrgRole | undefined; enterpriseOwner: boolean } | undefined> {
+): MaybePromise<{ org: OrganizationRow; role: OrgRole | undefined; enterpriseOwner: boolean } | undefined> {
   return cachedRead(db, `org-access\u0000${login}\u0000${userId}`, async () => {
     const [row] = await organizationWithRoles(db, { login: login.toLowerCase(), userId });
     if (row === undefined) return undefined;
@@ -397,11 +397,14 @@ interface TokenRecord {
   suspended: boolean;
 }
 
-/** Resolves a presented token to its user; undefined for unknown or expired tokens and suspended users. */
-export async function authenticateToken(ctx: DomainContext, token: string): Promise<AuthenticatedToken | undefined> {
+/**
+ * Resolves a presented token to its user; undefined for unknown or expired tokens and suspended users. Synchronous
+ * when the token is in the read cache and its last use needs no update (every request but the hour's first).
+ */
+export function authenticateToken(ctx: DomainContext, token: string): MaybePromise<AuthenticatedToken | undefined> {
   const tokenHash = hashToken(token);
   // Cached until the store changes (src/storage/read-cache.ts); expiry is checked against the clock on every use.
-  const record = await cachedRead(ctx.db, `token\u0000${tokenHash}`, async (): Promise<TokenRecord | undefined> => {
+  const record = cachedRead(ctx.db, `token\u0000${tokenHash}`, async (): Promise<TokenRecord | undefined> => {
     const [row] = await tokenWithUser(ctx.db, { tokenHash });
     if (row === undefined) return undefined;
     const { token_id, token_scopes, token_expires_at, token_last_used_at, ...user } = row;
@@ -413,16 +416,21 @@ export async function authenticateToken(ctx: DomainContext, token: string): Prom
       suspended: user.suspended_at !== null,
     };
   });
+  return thenMaybe(record, (found) => principalOfRecord(ctx, found));
+}
+
+function principalOfRecord(ctx: DomainContext, record: TokenRecord | undefined): MaybePromise<AuthenticatedToken | undefined> {
   if (record === undefined || record.suspended) return undefined;
-  const now = ctx.clock.now().getTime();
+  const now = nowMs(ctx.clock);
   if (record.expiresAt !== null && record.expiresAt <= now) return undefined;
   // Last use is kept to the hour, like GitHub's token settings page, so authentication is not a write per request.
   if (record.lastUsedAt === null || now - record.lastUsedAt > 3_600_000) {
-    await ctx.db
+    return ctx.db
       .updateTable('access_tokens')
       .set({ last_used_at: new Date(now).toISOString() })
       .where('id', '=', record.principal.tokenId)
-      .execute();
+      .execute()
+      .then(() => record.principal);
   }
   return record.principal;
 }

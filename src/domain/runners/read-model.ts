@@ -4,8 +4,8 @@
  */
 import { sql } from 'kysely';
 import { precompiled } from '../../storage/precompiled.ts';
-import { cachedRead } from '../../storage/read-cache.ts';
-import type { Db, DomainContext } from '../context.ts';
+import { cachedRead, type MaybePromise } from '../../storage/read-cache.ts';
+import { nowMs, type Db, type DomainContext } from '../context.ts';
 import type { RunnerLabelRow, RunnerRow } from '../../storage/tables.ts';
 
 export interface WireRunnerLabel {
@@ -22,7 +22,7 @@ export interface WireRunner {
   status: 'online' | 'offline';
   busy: boolean;
   ephemeral: boolean;
-  labels: WireRunnerLabel[];
+  labels: readonly WireRunnerLabel[];
   version: string | null;
 }
 
@@ -30,9 +30,13 @@ export interface WireRunner {
 export type RunnerWithGroup = RunnerRow & { group_number: number };
 
 export function runnerStatus(ctx: DomainContext, runner: Pick<RunnerRow, 'last_seen_at'>): 'online' | 'offline' {
-  if (runner.last_seen_at === null) return 'offline';
-  const age = ctx.clock.now().getTime() - Date.parse(runner.last_seen_at);
-  return age <= ctx.config.runnerOfflineAfterSeconds * 1000 ? 'online' : 'offline';
+  return statusAt(ctx, runner.last_seen_at === null ? null : Date.parse(runner.last_seen_at));
+}
+
+/** Online while the last heartbeat (epoch ms, null for never) is at most `runnerOfflineAfterSeconds` old. */
+function statusAt(ctx: DomainContext, lastSeenMs: number | null): 'online' | 'offline' {
+  if (lastSeenMs === null) return 'offline';
+  return nowMs(ctx.clock) - lastSeenMs <= ctx.config.runnerOfflineAfterSeconds * 1000 ? 'online' : 'offline';
 }
 
 export function toWireLabel(label: Pick<RunnerLabelRow, 'id' | 'name' | 'type'>): WireRunnerLabel {
@@ -95,17 +99,55 @@ const labelsOfRunner = precompiled((db, p: { runnerId: number }) =>
   db.selectFrom('runner_labels').selectAll().where('runner_id', '=', p.runnerId),
 );
 
-/** A runner with its labels, as stored (the wire shape adds the status, which depends on the clock). */
-export async function findRunnerWithLabels(
-  db: Db,
-  enterpriseId: number,
-  runnerId: number,
-): Promise<{ runner: RunnerWithGroup; labels: RunnerLabelRow[] } | undefined> {
-  return cachedRead(db, `runner\u0000${enterpriseId}\u0000${runnerId}`, async () => {
+/**
+ * One runner as the read cache keeps it: the row, its labels already in wire order and shape, its last heartbeat
+ * parsed, and its wire shape for each status, made on first use: a cached runner GET only works out the status.
+ */
+export interface RunnerView {
+  readonly runner: RunnerWithGroup;
+  readonly labels: readonly WireRunnerLabel[];
+  readonly lastSeenMs: number | null;
+  readonly wire: { online?: WireRunner; offline?: WireRunner };
+}
+
+/** A runner with its labels (the wire shape adds the status, which depends on the clock). */
+export function findRunnerView(db: Db, enterpriseId: number, runnerId: number): MaybePromise<RunnerView | undefined> {
+  return cachedRead(db, `runner\u0000${enterpriseId}\u0000${runnerId}`, async (): Promise<RunnerView | undefined> => {
     const runner = await findRunner(db, enterpriseId, runnerId);
     if (runner === undefined) return undefined;
-    return { runner, labels: await labelsOfRunner(db, { runnerId }) };
+    const labels = await labelsOfRunner(db, { runnerId });
+    return {
+      runner,
+      labels: Object.freeze(labels.sort(labelOrder).map((label) => Object.freeze(toWireLabel(label)))),
+      lastSeenMs: runner.last_seen_at === null ? null : Date.parse(runner.last_seen_at),
+      wire: {},
+    };
   });
+}
+
+/**
+ * The wire shape of a runner view at the current time: one frozen object per view and status, so that callers may
+ * keep things derived from it (the runner GET keeps its serialised body) for as long as the view is cached.
+ */
+export function wireRunnerOfView(ctx: DomainContext, view: RunnerView): WireRunner {
+  const status = statusAt(ctx, view.lastSeenMs);
+  let wire = view.wire[status];
+  if (wire === undefined) {
+    const { runner } = view;
+    wire = Object.freeze({
+      id: runner.id,
+      runner_group_id: runner.group_number,
+      name: runner.name,
+      os: runner.os,
+      status,
+      busy: runner.busy === 1 && status === 'online',
+      ephemeral: runner.ephemeral === 1,
+      labels: view.labels,
+      version: runner.version,
+    });
+    view.wire[status] = wire;
+  }
+  return wire;
 }
 
 export interface RunnerListFilter {

@@ -5,7 +5,8 @@ import { ApiError } from '../../errors/api-error.ts';
 import { isUniqueViolation } from '../../storage/db.ts';
 import type { RunnerGroupRow, RunnerRow } from '../../storage/tables.ts';
 import type { Db } from '../context.ts';
-import { findRunnerWithLabels, toWireRunner, type WireRunner } from './read-model.ts';
+import { findRunnerView, wireRunnerOfView, type WireRunner } from './read-model.ts';
+import { thenMaybe, type MaybePromise } from '../../storage/read-cache.ts';
 import type { DomainContext } from '../context.ts';
 
 /** A runner row by the SHA-256 of its credential. */
@@ -74,7 +75,6 @@ export async function deleteRunnerRow(db: Db, runnerId: number): Promise<void> {
 }
 
 /** The wire shape of one runner of an enterprise, read through `db` (so a transaction sees its own writes). */
-export async function loadWireRunner(ctx: DomainContext, db: Db, enterpriseId: number, runnerId: number): Promise<WireRunner | undefined> {
-  const found = await findRunnerWithLabels(db, enterpriseId, runnerId);
-  return found === undefined ? undefined : toWireRunner(ctx, found.runner, found.labels);
+export function loadWireRunner(ctx: DomainContext, db: Db, enterpriseId: number, runnerId: number): MaybePromise<WireRunner | undefined> {
+  return thenMaybe(findRunnerView(db, enterpriseId, runnerId), (view) => (view === undefined ? undefined : wireRunnerOfView(ctx, view)));
 }

@@ -19,6 +19,7 @@ import {
 import { findRunner, runnerStatus, type RunnerWithGroup, type WireRunner, type WireRunnerLabel } from './read-model.ts';
 import { findGroup } from '../runner-groups/repository.ts';
 import { deleteRunnerRow, insertRunner, loadWireRunner } from './repository.ts';
+import { thenMaybe, type MaybePromise } from '../../storage/read-cache.ts';
 
 /** Runner names: 1–64 characters (GitHub rejects longer names; actions/runner#1710), no control characters. */
 const MAX_RUNNER_NAME_LENGTH = 64;
@@ -72,10 +73,12 @@ export async function createRunnerRecord(
   return row;
 }
 
-export async function getRunner(ctx: DomainContext, enterprise: EnterpriseRow, runnerId: number): Promise<WireRunner> {
-  const runner = await loadWireRunner(ctx, ctx.db, enterprise.id, runnerId);
-  if (runner === undefined) throw notFound();
-  return runner;
+/** One runner of the enterprise (404 if none); synchronous when the runner is in the read cache. */
+export function getRunner(ctx: DomainContext, enterprise: EnterpriseRow, runnerId: number): MaybePromise<WireRunner> {
+  return thenMaybe(loadWireRunner(ctx, ctx.db, enterprise.id, runnerId), (runner) => {
+    if (runner === undefined) throw notFound();
+    return runner;
+  });
 }
 
 /** True when the runner is running a job as clients see it: busy flag set and still online. */
@@ -107,7 +110,7 @@ export async function deleteRunner(ctx: DomainContext, enterprise: EnterpriseRow
 /** The `actions_runner_labels` body: `{total_count, labels}`. */
 export interface RunnerLabelList {
   total_count: number;
-  labels: WireRunnerLabel[];
+  labels: readonly WireRunnerLabel[];
 }
 
 async function labelList(ctx: DomainContext, db: Db, enterprise: EnterpriseRow, runnerId: number, only?: 'read-only'): Promise<RunnerLabelList> {

@@ -22,6 +22,7 @@ import {
   type UpdateBody,
 } from './schemas.ts';
 import { toRunnerGroupEnterprise } from './shapes.ts';
+import type { MaybePromise } from '../../storage/read-cache.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/actions/self-hosted-runner-groups';
 const BASE = '/enterprises/:enterprise/actions/runner-groups';
@@ -46,7 +47,7 @@ interface GroupParams {
 export function runnerGroupRoutes(app: FastifyInstance): void {
   const ctx = app.gh;
 
-  const enterpriseOf = (request: FastifyRequest, reply: FastifyReply, slug: string): Promise<EnterpriseRow> =>
+  const enterpriseOf = (request: FastifyRequest, reply: FastifyReply, slug: string): MaybePromise<EnterpriseRow> =>
     enterpriseFor(ctx.db, request, reply, slug, ACCESS);
 
   app.get<{ Params: { enterprise: string }; Querystring: Record<string, unknown> }>(
