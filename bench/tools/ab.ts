@@ -1,6 +1,7 @@
 /**
  * A/B of the runner GET across source trees, interleaved so that the machine's drift (a shared VM's neighbours, CPU
- * frequency) hits every variant alike: the bare node:http ceiling and one Gatehouse child per tree are all started
+ * frequency) hits every variant alike: the bare node:http ceiling, plain Fastify answering the same bytes (the
+ * framework's floor) and one Gatehouse child per tree are all started
  * on the same seeded SQLite file, then loaded in turn, round after round, each for a few seconds; the medians of the
  * server's CPU µs per request and of req/s over the ceiling's in the same round are printed per variant.
  *
@@ -75,7 +76,12 @@ const ceilingPayload: CeilingPayload = {
   body: body.toString('base64'),
 };
 const ceiling = await startChild({ module: 'ceiling.ts', payload: ceilingPayload, core: bench.pin ? 1 : undefined, label: 'ceiling' });
-const all = [{ name: 'ceiling', handle: ceiling }, ...servers];
+// Plain Fastify answering the same bytes: the floor of a Fastify-based server (AB_FLOOR=0 leaves it out).
+const floor =
+  process.env.AB_FLOOR === '0'
+    ? []
+    : [{ name: 'plain Fastify, same bytes', handle: await startChild({ module: 'fastify-floor.ts', payload: { ...ceilingPayload, path: runnerPath }, core: bench.pin ? 1 : undefined, label: 'floor' }) }];
+const all = [{ name: 'ceiling', handle: ceiling }, ...floor, ...servers];
 
 const cpu = new Map<string, number[]>(all.map((s) => [s.name, []]));
 const ratio = new Map<string, number[]>(all.map((s) => [s.name, []]));
