@@ -13,16 +13,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testConfig, type Config } from '../../src/config/config.ts';
-import { systemClock, type DomainContext } from '../../src/domain/context.ts';
-import { openStorage } from '../../src/storage/db.ts';
-import { migrateToLatest } from '../../src/storage/migrations/index.ts';
-import { runnersFixture } from '../fixtures/runners.ts';
+import type { Config } from '../../src/config/config.ts';
+import { seededRunnerStore } from '../lib/seeded-store.ts';
 import { freePort, pinProcess, startChild } from '../lib/children.ts';
 import { loadBenchConfig } from '../lib/config.ts';
 import { measure } from '../lib/load.ts';
-import { sqliteStore } from '../lib/stores.ts';
-import type { BenchContext, ServerHandle } from '../lib/types.ts';
+import type { ServerHandle } from '../lib/types.ts';
 import type { CeilingPayload } from '../servers/ceiling.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,20 +29,7 @@ if (trees.length === 0) trees.push(ROOT);
 
 const bench = { ...loadBenchConfig(process.env, ROOT), duration: seconds, warmup: 1 };
 if (bench.pin) pinProcess(process.pid, 0);
-const store = await sqliteStore();
-const config = testConfig({ storage: store.storage, logLevel: 'warn' });
-const storage = openStorage(store.storage);
-await migrateToLatest(storage);
-const domain: DomainContext = { db: storage.db, dialect: storage.dialect, config, clock: systemClock };
-const memo = new Map<string, Promise<unknown>>();
-const fx = await runnersFixture({
-  domain,
-  fixture: <T>(key: string, make: () => Promise<T>) => {
-    if (!memo.has(key)) memo.set(key, make());
-    return memo.get(key) as Promise<T>;
-  },
-} as unknown as BenchContext);
-await storage.close();
+const { store, config, fx } = await seededRunnerStore({});
 const runnerPath = `/enterprises/${fx.enterprise.slug}/actions/runners/${fx.sampleRunnerId}`;
 
 // Each child gets its own copy of the store: two processes on one SQLite file share its WAL index and locks, which

@@ -10,33 +10,15 @@ import SQLite from 'better-sqlite3';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { buildApp } from '../../src/app.ts';
-import { testConfig } from '../../src/config/config.ts';
+import { seededRunnerStore } from '../lib/seeded-store.ts';
 import { hashToken } from '../../src/auth/tokens.ts';
 import { findEnterprise } from '../../src/domain/accounts/accounts.ts';
 import { toWireRunner, type RunnerWithGroup } from '../../src/domain/runners/read-model.ts';
 import type { RunnerLabelRow } from '../../src/storage/tables.ts';
-import { systemClock, type DomainContext } from '../../src/domain/context.ts';
-import { openStorage } from '../../src/storage/db.ts';
-import { migrateToLatest } from '../../src/storage/migrations/index.ts';
-import { runnersFixture } from '../fixtures/runners.ts';
-import { sqliteStore } from '../lib/stores.ts';
-import type { BenchContext } from '../lib/types.ts';
 
 const seconds = Number(process.argv[2] ?? 5);
-const store = await sqliteStore();
-const config = testConfig({ storage: store.storage, logLevel: 'warn' });
-const storage = openStorage(store.storage);
-await migrateToLatest(storage);
-const domain: DomainContext = { db: storage.db, dialect: storage.dialect, config, clock: systemClock };
-const memo = new Map<string, Promise<unknown>>();
-const fx = await runnersFixture({
-  domain,
-  fixture: <T>(key: string, make: () => Promise<T>) => {
-    if (!memo.has(key)) memo.set(key, make());
-    return memo.get(key) as Promise<T>;
-  },
-} as unknown as BenchContext);
-await storage.close();
+// SQLite only: the raw-statement layer below opens the file itself.
+const { store, config, fx } = await seededRunnerStore({});
 
 const runnerPath = `/enterprises/${fx.enterprise.slug}/actions/runners/${fx.sampleRunnerId}`;
 const probe = await buildApp({ config, skipMigrations: true });

@@ -9,36 +9,15 @@
  * `get-alt` and `list-alt` load the variants in bench/fixtures/runner-reads-alt.ts instead of the real routes.
  */
 import { buildApp } from '../../src/app.ts';
-import { testConfig } from '../../src/config/config.ts';
-import { systemClock, type DomainContext } from '../../src/domain/context.ts';
-import { openStorage } from '../../src/storage/db.ts';
-import { migrateToLatest } from '../../src/storage/migrations/index.ts';
+import { seededRunnerStore } from '../lib/seeded-store.ts';
 import { registerAltRunnerReads } from '../fixtures/runner-reads-alt.ts';
-import { runnersFixture } from '../fixtures/runners.ts';
 import { cpuPerRequestRounds } from '../lib/cpu-rounds.ts';
-import { postgresStore, sqliteStore } from '../lib/stores.ts';
-import type { BenchContext } from '../lib/types.ts';
 
 const which = process.argv[2] ?? 'get';
 const total = Number(process.argv[3] ?? 20_000);
 const concurrency = Number(process.argv[4] ?? 50);
 
-const databaseUrl = process.env.BENCH_DATABASE_URL;
-const store = databaseUrl !== undefined && databaseUrl !== '' ? await postgresStore(databaseUrl) : await sqliteStore();
-const config = testConfig({ storage: store.storage, logLevel: 'warn' });
-const storage = openStorage(store.storage);
-await migrateToLatest(storage);
-const domain: DomainContext = { db: storage.db, dialect: storage.dialect, config, clock: systemClock };
-const memo = new Map<string, Promise<unknown>>();
-const ctx = {
-  domain,
-  fixture: <T>(key: string, make: () => Promise<T>) => {
-    if (!memo.has(key)) memo.set(key, make());
-    return memo.get(key) as Promise<T>;
-  },
-} as unknown as BenchContext;
-const fx = await runnersFixture(ctx);
-await storage.close();
+const { store, config, fx } = await seededRunnerStore();
 
 const app = await buildApp({ config, skipMigrations: true });
 const alt = which.endsWith('-alt');

@@ -5,32 +5,12 @@
  *   node --import tsx bench/tools/phases.ts [iterations=20000]
  */
 import { buildApp } from '../../src/app.ts';
-import { testConfig } from '../../src/config/config.ts';
+import { seededRunnerStore } from '../lib/seeded-store.ts';
 import { authenticateToken, enterpriseRoleOf, findEnterprise } from '../../src/domain/accounts/accounts.ts';
-import { systemClock, type DomainContext } from '../../src/domain/context.ts';
 import { findRunner, labelsByRunner, toWireRunner } from '../../src/domain/runners/read-model.ts';
-import { openStorage } from '../../src/storage/db.ts';
-import { migrateToLatest } from '../../src/storage/migrations/index.ts';
-import { runnersFixture } from '../fixtures/runners.ts';
-import { postgresStore, sqliteStore } from '../lib/stores.ts';
-import type { BenchContext } from '../lib/types.ts';
 
 const iterations = Number(process.argv[2] ?? 20_000);
-const databaseUrl = process.env.BENCH_DATABASE_URL;
-const store = databaseUrl !== undefined && databaseUrl !== '' ? await postgresStore(databaseUrl) : await sqliteStore();
-const config = testConfig({ storage: store.storage, logLevel: 'warn' });
-const seedStorage = openStorage(store.storage);
-await migrateToLatest(seedStorage);
-const seedDomain: DomainContext = { db: seedStorage.db, dialect: seedStorage.dialect, config, clock: systemClock };
-const memo = new Map<string, Promise<unknown>>();
-const fx = await runnersFixture({
-  domain: seedDomain,
-  fixture: <T>(key: string, make: () => Promise<T>) => {
-    if (!memo.has(key)) memo.set(key, make());
-    return memo.get(key) as Promise<T>;
-  },
-} as unknown as BenchContext);
-await seedStorage.close();
+const { store, config, fx } = await seededRunnerStore();
 
 const app = await buildApp({ config, skipMigrations: true });
 await app.ready();

@@ -50,7 +50,10 @@ function labelOrder(a: RunnerLabelRow, b: RunnerLabelRow): number {
 }
 
 export function toWireRunner(ctx: DomainContext, runner: RunnerWithGroup, labels: readonly RunnerLabelRow[]): WireRunner {
-  const status = runnerStatus(ctx, runner);
+  return wireShape(runner, runnerStatus(ctx, runner), [...labels].sort(labelOrder).map(toWireLabel));
+}
+
+function wireShape(runner: RunnerWithGroup, status: 'online' | 'offline', labels: readonly WireRunnerLabel[]): WireRunner {
   return {
     id: runner.id,
     runner_group_id: runner.group_number,
@@ -60,7 +63,7 @@ export function toWireRunner(ctx: DomainContext, runner: RunnerWithGroup, labels
     // A runner that is offline cannot be running a job.
     busy: runner.busy === 1 && status === 'online',
     ephemeral: runner.ephemeral === 1,
-    labels: [...labels].sort(labelOrder).map(toWireLabel),
+    labels,
     version: runner.version,
   };
 }
@@ -133,18 +136,7 @@ export function wireRunnerOfView(ctx: DomainContext, view: RunnerView): WireRunn
   const status = statusAt(ctx, view.lastSeenMs);
   let wire = view.wire[status];
   if (wire === undefined) {
-    const { runner } = view;
-    wire = Object.freeze({
-      id: runner.id,
-      runner_group_id: runner.group_number,
-      name: runner.name,
-      os: runner.os,
-      status,
-      busy: runner.busy === 1 && status === 'online',
-      ephemeral: runner.ephemeral === 1,
-      labels: view.labels,
-      version: runner.version,
-    });
+    wire = Object.freeze(wireShape(view.runner, status, view.labels));
     view.wire[status] = wire;
   }
   return wire;
