@@ -22,23 +22,22 @@ export interface OrganizationFullOptions {
  * required fields).
  */
 export function toOrganizationFull(org: OrganizationRow, apiBase: string, options: OrganizationFullOptions = { private: false }): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    ...toOrganizationSimple(org, apiBase),
-    ...(org.name === null ? {} : { name: org.name }),
-    twitter_username: null,
-    is_verified: false,
-    has_organization_projects: true,
-    has_repository_projects: true,
-    public_repos: 0,
-    public_gists: 0,
-    followers: 0,
-    following: 0,
-    html_url: `${webBase(apiBase)}/${org.login}`,
-    type: 'Organization',
-    created_at: org.created_at,
-    updated_at: org.updated_at,
-    archived_at: null,
-  };
+  // Added to the simple shape rather than spread into a new literal (spreads this size fall back to slow objects).
+  const body = toOrganizationSimple(org, apiBase);
+  if (org.name !== null) body.name = org.name;
+  body.twitter_username = null;
+  body.is_verified = false;
+  body.has_organization_projects = true;
+  body.has_repository_projects = true;
+  body.public_repos = 0;
+  body.public_gists = 0;
+  body.followers = 0;
+  body.following = 0;
+  body.html_url = `${webBase(apiBase)}/${org.login}`;
+  body.type = 'Organization';
+  body.created_at = org.created_at;
+  body.updated_at = org.updated_at;
+  body.archived_at = null;
   if (options.private) {
     const seats = options.membersCount ?? 0;
     Object.assign(body, {

@@ -39,25 +39,29 @@ export function toTeamSimple(org: OrganizationRow, team: TeamRow, apiBase: strin
 
 /** `team` (lists): `team-simple` plus its `parent`. */
 export function toTeam(org: OrganizationRow, team: TeamRow, parent: TeamRow | undefined, apiBase: string): Record<string, unknown> {
-  return { ...toTeamSimple(org, team, apiBase), parent: parent === undefined ? null : toTeamSimple(org, parent, apiBase) };
+  const out = toTeamSimple(org, team, apiBase);
+  out.parent = parent === undefined ? null : toTeamSimple(org, parent, apiBase);
+  return out;
 }
 
 /** `team-full` (create, get, update). */
 export function toTeamFull(details: TeamDetails, apiBase: string): Record<string, unknown> {
   const { org, team, parent, membersCount } = details;
-  return {
-    ...toTeam(org, team, parent, apiBase),
-    members_count: membersCount,
-    repos_count: 0,
-    created_at: team.created_at,
-    updated_at: team.updated_at,
-    organization: toOrganizationFull(org, apiBase),
-  };
+  const out = toTeam(org, team, parent, apiBase);
+  out.members_count = membersCount;
+  out.repos_count = 0;
+  out.created_at = team.created_at;
+  out.updated_at = team.updated_at;
+  out.organization = toOrganizationFull(org, apiBase);
+  return out;
 }
 
 /** `team-member`: a `simple-user` with the team role and whether it comes from a child team. */
 export function toTeamMember(member: TeamMemberView, apiBase: string): Record<string, unknown> {
-  return { ...toSimpleUser(member.user, apiBase), role: member.role, inherited: member.inherited };
+  const out = toSimpleUser(member.user, apiBase);
+  out.role = member.role;
+  out.inherited = member.inherited;
+  return out;
 }
 
 /** `team-membership`. */
