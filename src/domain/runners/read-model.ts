@@ -98,8 +98,13 @@ export async function findRunner(db: Db, enterpriseId: number, runnerId: number)
 const runnerById = precompiled((db, p: { enterpriseId: number; runnerId: number }) =>
   runnersQuery(db).where('r.enterprise_id', '=', p.enterpriseId).where('r.id', '=', p.runnerId),
 );
-const labelsOfRunner = precompiled((db, p: { runnerId: number }) =>
-  db.selectFrom('runner_labels').selectAll().where('runner_id', '=', p.runnerId),
+// The runner and its labels in one statement (a row per label; one round trip less on PostgreSQL).
+const runnerWithLabelsById = precompiled((db, p: { enterpriseId: number; runnerId: number }) =>
+  runnersQuery(db)
+    .leftJoin('runner_labels as l', 'l.runner_id', 'r.id')
+    .select(['l.id as label_id', 'l.name as label_name', 'l.name_lower as label_name_lower', 'l.type as label_type'])
+    .where('r.enterprise_id', '=', p.enterpriseId)
+    .where('r.id', '=', p.runnerId),
 );
 
 /**
@@ -116,9 +121,14 @@ export interface RunnerView {
 /** A runner with its labels (the wire shape adds the status, which depends on the clock). */
 export function findRunnerView(db: Db, enterpriseId: number, runnerId: number): MaybePromise<RunnerView | undefined> {
   return cachedRead(db, `runner\u0000${enterpriseId}\u0000${runnerId}`, async (): Promise<RunnerView | undefined> => {
-    const runner = await findRunner(db, enterpriseId, runnerId);
-    if (runner === undefined) return undefined;
-    const labels = await labelsOfRunner(db, { runnerId });
+    const rows = await runnerWithLabelsById(db, { enterpriseId, runnerId });
+    if (rows[0] === undefined) return undefined;
+    const { label_id: _id, label_name: _name, label_name_lower: _nameLower, label_type: _type, ...runner } = rows[0];
+    const labels: RunnerLabelRow[] = [];
+    for (const row of rows) {
+      if (row.label_id === null || row.label_name === null || row.label_name_lower === null || row.label_type === null) continue;
+      labels.push({ id: row.label_id, runner_id: runner.id, name: row.label_name, name_lower: row.label_name_lower, type: row.label_type });
+    }
     return {
       runner,
       labels: Object.freeze(labels.sort(labelOrder).map((label) => Object.freeze(toWireLabel(label)))),
