@@ -44,12 +44,12 @@ export function toWireLabel(label: Pick<RunnerLabelRow, 'id' | 'name' | 'type'>)
 }
 
 /** Read-only labels first (self-hosted, OS, architecture, in registration order), then custom labels. */
-function labelOrder(a: RunnerLabelRow, b: RunnerLabelRow): number {
+function labelOrder(a: LabelRow, b: LabelRow): number {
   if (a.type !== b.type) return a.type === 'read-only' ? -1 : 1;
   return a.id - b.id;
 }
 
-export function toWireRunner(ctx: DomainContext, runner: RunnerWithGroup, labels: readonly RunnerLabelRow[]): WireRunner {
+export function toWireRunner(ctx: DomainContext, runner: RunnerWithGroup, labels: readonly LabelRow[]): WireRunner {
   return wireShape(runner, runnerStatus(ctx, runner), [...labels].sort(labelOrder).map(toWireLabel));
 }
 
@@ -68,11 +68,17 @@ function wireShape(runner: RunnerWithGroup, status: 'online' | 'offline', labels
   };
 }
 
-/** Labels of many runners in one query, grouped by runner id. */
-export async function labelsByRunner(db: Db, runnerIds: readonly number[]): Promise<Map<number, RunnerLabelRow[]>> {
-  const out = new Map<number, RunnerLabelRow[]>();
+/** A label as the wire shape needs it. */
+export type LabelRow = Pick<RunnerLabelRow, 'id' | 'runner_id' | 'name' | 'type'>;
+
+/**
+ * Labels of many runners in one query, grouped by runner id: only the columns the wire shape uses, unordered (the
+ * wire order is made by `toWireRunner`).
+ */
+export async function labelsByRunner(db: Db, runnerIds: readonly number[]): Promise<Map<number, LabelRow[]>> {
+  const out = new Map<number, LabelRow[]>();
   if (runnerIds.length === 0) return out;
-  const rows = await db.selectFrom('runner_labels').selectAll().where('runner_id', 'in', runnerIds).orderBy('id').execute();
+  const rows = await db.selectFrom('runner_labels').select(['id', 'runner_id', 'name', 'type']).where('runner_id', 'in', runnerIds).execute();
   for (const row of rows) {
     const list = out.get(row.runner_id);
     if (list === undefined) out.set(row.runner_id, [row]);
@@ -102,7 +108,7 @@ const runnerById = precompiled((db, p: { enterpriseId: number; runnerId: number 
 const runnerWithLabelsById = precompiled((db, p: { enterpriseId: number; runnerId: number }) =>
   runnersQuery(db)
     .leftJoin('runner_labels as l', 'l.runner_id', 'r.id')
-    .select(['l.id as label_id', 'l.name as label_name', 'l.name_lower as label_name_lower', 'l.type as label_type'])
+    .select(['l.id as label_id', 'l.name as label_name', 'l.type as label_type'])
     .where('r.enterprise_id', '=', p.enterpriseId)
     .where('r.id', '=', p.runnerId),
 );
@@ -123,11 +129,11 @@ export function findRunnerView(db: Db, enterpriseId: number, runnerId: number): 
   return cachedRead(db, `runner\u0000${enterpriseId}\u0000${runnerId}`, async (): Promise<RunnerView | undefined> => {
     const rows = await runnerWithLabelsById(db, { enterpriseId, runnerId });
     if (rows[0] === undefined) return undefined;
-    const { label_id: _id, label_name: _name, label_name_lower: _nameLower, label_type: _type, ...runner } = rows[0];
-    const labels: RunnerLabelRow[] = [];
+    const { label_id: _id, label_name: _name, label_type: _type, ...runner } = rows[0];
+    const labels: LabelRow[] = [];
     for (const row of rows) {
-      if (row.label_id === null || row.label_name === null || row.label_name_lower === null || row.label_type === null) continue;
-      labels.push({ id: row.label_id, runner_id: runner.id, name: row.label_name, name_lower: row.label_name_lower, type: row.label_type });
+      if (row.label_id === null || row.label_name === null || row.label_type === null) continue;
+      labels.push({ id: row.label_id, runner_id: runner.id, name: row.label_name, type: row.label_type });
     }
     return {
       runner,
