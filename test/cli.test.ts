@@ -3,39 +3,24 @@
  * every command's output and exit status, and the state it leaves, read back over HTTP from `serve`.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { hasValidChecksum } from '../src/auth/tokens.ts';
 import { testConfig } from '../src/config/config.ts';
 import { findEnterprise } from '../src/domain/accounts/accounts.ts';
 import { systemClock } from '../src/domain/context.ts';
 import { createRegistrationToken } from '../src/domain/runners/registration.ts';
 import { openStorage } from '../src/storage/db.ts';
+import { GATEHOUSE_BIN, cliEnv, startServe } from './helpers/serve.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'gatehouse.mjs');
+const bin = GATEHOUSE_BIN;
 
 function run(args: string[], dataDir: string): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  delete env.GATEHOUSE_DATA;
-  const res = spawnSync(process.execPath, [bin, ...args, '--data', dataDir], { encoding: 'utf8', env, timeout: 60_000 });
+  const res = spawnSync(process.execPath, [bin, ...args, '--data', dataDir], { encoding: 'utf8', env: cliEnv(), timeout: 60_000 });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address !== null && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 describe('gatehouse CLI', () => {
@@ -131,19 +116,8 @@ describe('gatehouse CLI', () => {
     assert.equal(imported.status, 0, imported.stderr);
     assert.equal(imported.stdout, 'imported 2 usage records\n');
 
-    const port = await freePort();
-    const env = { ...process.env };
-    delete env.DATABASE_URL;
-    const server = spawn(process.execPath, [bin, 'serve', '--data', data, '--port', String(port), '--log-level', 'warn'], { env });
+    const { server, port } = await startServe(data, 'listening');
     try {
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        server.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          if (out.includes('listening')) resolve();
-        });
-        server.once('exit', (code) => reject(new Error(`serve exited ${String(code)}`)));
-      });
       const base = `http://127.0.0.1:${port}`;
       const headers = { authorization: `Bearer ${token}` };
       const runners = (await (await fetch(`${base}/enterprises/seeded/actions/runners`, { headers })).json()) as { total_count: number; runners: Array<{ id: number; name: string; status: string; labels: Array<{ name: string }> }> };
@@ -164,26 +138,15 @@ describe('gatehouse CLI', () => {
 
   it('serve creates the demo in an empty store and prints a working curl line; refuses a taken port', async () => {
     const data = path.join(dir, 'demo');
-    const port = await freePort();
-    const env = { ...process.env };
-    delete env.DATABASE_URL;
-    const server = spawn(process.execPath, [bin, 'serve', '--data', data, '--port', String(port), '--log-level', 'warn'], { env });
+    const { server, port, out } = await startServe(data, 'curl ');
     try {
-      const out = await new Promise<string>((resolve, reject) => {
-        let text = '';
-        server.stdout.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-          if (text.includes('curl ')) resolve(text);
-        });
-        server.once('exit', (code) => reject(new Error(`serve exited ${String(code)}`)));
-      });
       const curl = /curl -H "Authorization: Bearer (\S+)" (\S+)/.exec(out);
       assert.ok(curl?.[1] !== undefined && curl[2] !== undefined);
       const res = await fetch(curl[2], { headers: { authorization: `Bearer ${curl[1]}` } });
       assert.equal(res.status, 200);
       const body = (await res.json()) as { total_count: number };
       assert.equal(body.total_count, 4);
-      const taken = spawnSync(process.execPath, [bin, 'serve', '--data', data, '--port', String(port)], { encoding: 'utf8', env, timeout: 30_000 });
+      const taken = spawnSync(process.execPath, [bin, 'serve', '--data', data, '--port', String(port)], { encoding: 'utf8', env: cliEnv(), timeout: 30_000 });
       assert.equal(taken.status, 1);
       assert.match(taken.stderr, /already in use/);
     } finally {

@@ -8,15 +8,14 @@
  * until the test sends the body.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { seedEnterprise, startTestApp, storageKind } from './helpers/app.ts';
+import { seedEnterprise, startTestApp, storageKind, type TestApp } from './helpers/app.ts';
 import { assertSchema } from './helpers/openapi.ts';
+import { startServe } from './helpers/serve.ts';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -129,6 +128,18 @@ function scimUser(name: string): string {
   });
 }
 
+/** A managed enterprise's SCIM user creation, held in flight (see `holdRequest`). */
+async function holdScimCreate(t: TestApp, name: string): Promise<HeldRequest> {
+  const seed = await seedEnterprise(t.ctx, { kind: 'managed' });
+  return holdRequest(
+    t.url,
+    'POST',
+    `/scim/v2/enterprises/${seed.enterprise.slug}/Users`,
+    { authorization: `Bearer ${seed.ownerToken}`, 'content-type': 'application/scim+json', accept: 'application/scim+json' },
+    scimUser(name),
+  );
+}
+
 describe(`graceful close (${storageKind})`, () => {
   it('keeps Fastify’s connection settings: a kept-alive connection (72 s) carries many requests, and close() ends it', { timeout: 60_000 }, async () => {
     const t = await startTestApp();
@@ -154,14 +165,7 @@ describe(`graceful close (${storageKind})`, () => {
     const t = await startTestApp();
     let held: HeldRequest | undefined;
     try {
-      const seed = await seedEnterprise(t.ctx, { kind: 'managed' });
-      held = await holdRequest(
-        t.url,
-        'POST',
-        `/scim/v2/enterprises/${seed.enterprise.slug}/Users`,
-        { authorization: `Bearer ${seed.ownerToken}`, 'content-type': 'application/scim+json', accept: 'application/scim+json' },
-        scimUser('inflight'),
-      );
+      held = await holdScimCreate(t, 'inflight');
       let closed = false;
       const closing = t.app.close().then(() => {
         closed = true;
@@ -196,15 +200,8 @@ describe(`graceful close (${storageKind})`, () => {
     const t = await startTestApp({ shutdownGraceMs: graceMs });
     let held: HeldRequest | undefined;
     try {
-      const seed = await seedEnterprise(t.ctx, { kind: 'managed' });
       // The body is never sent.
-      held = await holdRequest(
-        t.url,
-        'POST',
-        `/scim/v2/enterprises/${seed.enterprise.slug}/Users`,
-        { authorization: `Bearer ${seed.ownerToken}`, 'content-type': 'application/scim+json' },
-        scimUser('stalled'),
-      );
+      held = await holdScimCreate(t, 'stalled');
       const started = performance.now();
       await t.app.close();
       const waited = performance.now() - started;
@@ -220,29 +217,9 @@ describe(`graceful close (${storageKind})`, () => {
   });
 
   it('gatehouse serve: SIGTERM lets the request in flight finish, refuses new connections, and exits 0', { timeout: 60_000 }, async () => {
-    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-shutdown-'));
-    const port = await new Promise<number>((resolve, reject) => {
-      const probe = net.createServer();
-      probe.listen(0, '127.0.0.1', () => {
-        const address = probe.address();
-        probe.close(() => (address !== null && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-      });
-    });
-    const env = { ...process.env };
-    delete env.DATABASE_URL;
-    delete env.GATEHOUSE_DATA;
-    const server = spawn(process.execPath, [path.join(root, 'bin', 'gatehouse.mjs'), 'serve', '--data', dir, '--port', String(port), '--log-level', 'warn'], { env });
-    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    const { server, port, out, exited } = await startServe(dir, 'curl ');
     try {
-      const out = await new Promise<string>((resolve, reject) => {
-        let text = '';
-        server.stdout.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-          if (text.includes('curl ')) resolve(text);
-        });
-        server.once('exit', (code) => reject(new Error(`serve exited ${String(code)}`)));
-      });
       const adminToken = /site administrator token:\s+(\S+)/.exec(out)?.[1];
       assert.ok(adminToken !== undefined, out);
       const held = await holdRequest(

@@ -28,6 +28,7 @@ import { resourceType, resourceTypeList, schemaById, schemaList, serviceProvider
 import { renderScimError, SCIM_CONTENT_TYPE } from './http/errors.ts';
 import { listRequestFromQuery, listRequestFromSearch, parseScimFilter, parseSearchBody, projectionFromQuery, type ListRequest } from './http/query.ts';
 import { etagOf, groupResource, project, userResource } from './http/representation.ts';
+import { keptBeside } from '../storage/read-cache.ts';
 
 const ROUTE_CONFIG = {
   rateResource: 'scim',
@@ -46,24 +47,12 @@ function send(reply: FastifyReply, status: number, body: unknown, version?: numb
 /**
  * A resource read by id is the same JSON until the store changes: on SQLite the read cache hands back the same view
  * object for every GET in between (src/storage/read-cache.ts), so its rendering per dialect, base URL and projection
- * is kept beside it (and dropped with it) and serialised once. Elsewhere each view is fresh and this is a pass-through.
+ * is kept beside it (`keptBeside`) and serialised once. Elsewhere each view is fresh and this is a pass-through.
  */
-const renderings = new WeakMap<object, Map<string, string>>();
-
 function renderedOnce(view: object, request: FastifyRequest<{ Querystring: Query }>, dialect: ScimDialect, tenant: ScimTenant, render: () => JsonObject): string {
   const { attributes, excludedAttributes } = request.query;
   const key = `${dialect.name}\u0000${tenant.baseUrl}\u0000${JSON.stringify([attributes, excludedAttributes])}`;
-  let byKey = renderings.get(view);
-  if (byKey === undefined) {
-    byKey = new Map();
-    renderings.set(view, byKey);
-  }
-  let text = byKey.get(key);
-  if (text === undefined) {
-    text = JSON.stringify(render());
-    if (byKey.size < 8) byKey.set(key, text);
-  }
-  return text;
+  return keptBeside(view, key, () => JSON.stringify(render()));
 }
 
 function schemaFor(dialect: ScimDialect, kind: ScimResourceKind): ResourceSchema {

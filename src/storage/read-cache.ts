@@ -105,6 +105,28 @@ export function thenMaybe<V, R>(value: MaybePromise<V>, next: (value: V) => Mayb
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
+/**
+ * Something derived from a value the read cache hands out (its serialised body, say), kept beside that value and
+ * dropped with it: while the store does not change, every request gets the same value object back, so `make` runs
+ * once per value and `key` (up to `perValue` keys; beyond that, `make` runs each time). Values read without the cache
+ * are fresh objects, so there this is a pass-through.
+ */
+const derived = new WeakMap<object, Map<string, unknown>>();
+
+export function keptBeside<T>(value: object, key: string, make: () => T, perValue = 8): T {
+  let byKey = derived.get(value);
+  if (byKey === undefined) {
+    byKey = new Map();
+    derived.set(value, byKey);
+  }
+  let kept = byKey.get(key) as T | undefined;
+  if (kept === undefined) {
+    kept = make();
+    if (byKey.size < perValue) byKey.set(key, kept);
+  }
+  return kept;
+}
+
 /** The cache attached to a store's Kysely instance, if any (for tests and diagnostics). */
 export function readCacheOf(db: Db): ReadCache | undefined {
   return caches.get(db);

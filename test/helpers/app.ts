@@ -85,7 +85,8 @@ async function freshPostgres(url: string): Promise<{ storage: StorageConfig; dro
   };
 }
 
-function freePort(): Promise<number> {
+/** A loopback port free right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

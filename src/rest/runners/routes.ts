@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { runnerApplications, runnerVersionDeprecation } from '../../domain/runners/downloads.ts';
-import { listRunners, type WireRunner } from '../../domain/runners/read-model.ts';
+import { listRunners } from '../../domain/runners/read-model.ts';
 import { RUNNER_REGISTRATION_RATE_RESOURCE, createRegistrationToken } from '../../domain/runners/registration.ts';
 import {
   addCustomLabels,
@@ -21,7 +21,7 @@ import {
 import { notFound } from '../../errors/api-error.ts';
 import { actorOf, enterpriseFor, type EnterpriseAccess } from '../../http/access.ts';
 import { parsePage, setLinkHeader } from '../../http/pagination.ts';
-import { thenMaybe } from '../../storage/read-cache.ts';
+import { keptBeside, thenMaybe } from '../../storage/read-cache.ts';
 import type { EnterpriseRow } from '../../storage/tables.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/actions/self-hosted-runners';
@@ -168,21 +168,15 @@ export function runnersRoutes(app: FastifyInstance): void {
   // The hottest read of the family: no body to validate, so the enterprise is resolved in the handler (one hook less);
   // the handler is synchronous when the read cache holds the enterprise and the runner (a value, not a promise, goes
   // back to Fastify); and the body is serialised (by a serializer compiled from its schema) once per cached runner
-  // and status: `getRunner` hands out the same frozen object until the runner changes or its status flips.
-  const serialized = new WeakMap<WireRunner, string>();
+  // and status (`keptBeside`): `getRunner` hands out the same frozen object until the runner changes or its status flips.
   app.get<{ Params: RunnerParams }>(
     `${BASE}/:runner_id`,
     { config: { docs: `${DOCS}#get-a-self-hosted-runner-for-an-enterprise` }, schema: { response: { 200: RUNNER_RESPONSE } } },
     (request, reply) =>
       thenMaybe(enterpriseFor(ctx.db, request, reply, request.params.enterprise, ACCESS), (enterprise) =>
         thenMaybe(getRunner(ctx, enterprise, runnerIdOf(request.params.runner_id)), (runner) => {
-          let body = serialized.get(runner);
-          if (body === undefined) {
-            body = reply.serialize(runner) as string;
-            serialized.set(runner, body);
-          }
           reply.type(JSON_TYPE);
-          return body;
+          return keptBeside(runner, '', () => reply.serialize(runner) as string);
         }),
       ),
   );
