@@ -18,6 +18,10 @@ import { GATEHOUSE_BIN, cliEnv, startServe } from './helpers/serve.ts';
 
 const bin = GATEHOUSE_BIN;
 
+function hasScript(): boolean {
+  return spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
 function run(args: string[], dataDir: string): { status: number | null; stdout: string; stderr: string } {
   const res = spawnSync(process.execPath, [bin, ...args, '--data', dataDir], { encoding: 'utf8', env: cliEnv(), timeout: 60_000 });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
@@ -134,6 +138,50 @@ describe('gatehouse CLI', () => {
     } finally {
       server.kill('SIGTERM');
     }
+  });
+
+  it('serve --no-demo leaves an empty store empty', async () => {
+    const data = path.join(dir, 'no-demo');
+    const { server, port, out, exited } = await startServe(data, 'listening', ['--no-demo']);
+    try {
+      assert.doesNotMatch(out, /demo enterprise|curl /);
+      const res = await fetch(`http://127.0.0.1:${port}/enterprises/acme/actions/runners`);
+      assert.equal(res.status, 401, 'serving, with no token to use');
+    } finally {
+      server.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+    const storage = openStorage({ kind: 'sqlite', filename: path.join(data, 'gatehouse.db') });
+    try {
+      const counts = await Promise.all(
+        (['enterprises', 'users', 'access_tokens', 'runners'] as const).map(async (table) =>
+          Number((await storage.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+        ),
+      );
+      assert.deepEqual(counts, [0, 0, 0, 0]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('usage import shows a progress bar on a terminal, and none when piped', { skip: hasScript() ? false : 'no `script` (util-linux) to give the command a terminal' }, () => {
+    const data = path.join(dir, 'progress');
+    const seedFile = path.join(dir, 'progress.json');
+    fs.writeFileSync(seedFile, JSON.stringify({ users: [{ login: 'p-owner' }], enterprises: [{ slug: 'prog', owner: 'p-owner' }] }));
+    assert.equal(run(['seed', '--file', seedFile], data).status, 0);
+    const csv = path.join(dir, 'progress.csv');
+    const today = new Date().toISOString().slice(0, 10);
+    const rows = Array.from({ length: 500 }, (_, i) => `${today},actions,UBUNTU,${i + 1},minutes,,prog/app${i % 7}`);
+    fs.writeFileSync(csv, `Date,Product,SKU,Quantity,Unit Type,Organization,Repository\n${rows.join('\n')}\n`);
+    const command = [process.execPath, bin, 'usage', 'import', '--enterprise', 'prog', csv, '--data', data].map((a) => `'${a}'`).join(' ');
+    const onTerminal = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: cliEnv(), timeout: 60_000 });
+    assert.equal(onTerminal.status, 0, onTerminal.stdout + onTerminal.stderr);
+    assert.match(onTerminal.stdout, /importing \[[^\]]*\] 100% \| 500 rows/);
+    assert.match(onTerminal.stdout, /imported 500 usage records/);
+    const piped = run(['usage', 'import', '--enterprise', 'prog', csv], data);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(piped.stderr, '');
+    assert.equal(piped.stdout, 'imported 500 usage records\n');
   });
 
   it('serve creates the demo in an empty store and prints a working curl line; refuses a taken port', async () => {

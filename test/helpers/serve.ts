@@ -26,9 +26,9 @@ export interface ServedCli {
   exited: Promise<number | null>;
 }
 
-export async function startServe(dataDir: string, until: string): Promise<ServedCli> {
+export async function startServe(dataDir: string, until: string, extraArgs: readonly string[] = []): Promise<ServedCli> {
   const port = await freePort();
-  const server = spawn(process.execPath, [GATEHOUSE_BIN, 'serve', '--data', dataDir, '--port', String(port), '--log-level', 'warn'], { env: cliEnv() });
+  const server = spawn(process.execPath, [GATEHOUSE_BIN, 'serve', '--data', dataDir, '--port', String(port), '--log-level', 'warn', ...extraArgs], { env: cliEnv() });
   const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
   try {
     const out = await new Promise<string>((resolve, reject) => {
