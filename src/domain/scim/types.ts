@@ -102,6 +102,11 @@ export interface UserHooks {
   updated(hook: HookContext, before: StoredUser, after: StoredUser): Promise<'keep' | 'delete'>;
   /** DELETE (or an `updated` that answered `delete`): account effects, before the identity row is removed. */
   deleting(hook: HookContext, user: StoredUser): Promise<void>;
+  /**
+   * The stored resource as this dialect answers it, when that differs from what is stored (the managed dialect's
+   * role values are stored in one form and answered in each product's spelling). Absent: answered as stored.
+   */
+  readonly present?: (resource: JsonObject) => JsonObject;
 }
 
 /** Membership change of one group, in GitHub account ids and SCIM identities. */

@@ -1,6 +1,12 @@
 /**
- * The managed dialect: GHES 3.10+ instance SCIM (`/scim/v2/Users|Groups`, seed 002) and Enterprise Managed Users
- * (`/scim/v2/enterprises/{enterprise}/…` on a `managed` enterprise), one contract (openapi-contract.md §5, §6).
+ * The managed dialect: GHES 3.10+ instance SCIM (`/scim/v2/Users|Groups`,
+ * https://docs.github.com/enterprise-server@latest/rest/enterprise-admin/scim) and Enterprise Managed Users
+ * (`/scim/v2/enterprises/{enterprise}/…` on a `managed` enterprise), one contract; two products:
+ * - `managedDialect` (EMU): `_shortcode` logins, every identity a new account, roles answered in the enum's names;
+ * - `instanceDialect` (GHES, the instance paths): logins without suffix, an existing account of the login linked,
+ *   roles answered in GHES's display forms. Everything else is shared.
+ * Both store identities as dialect `managed` in the enterprise's tenant, so either path reads the same identities;
+ * an identity keeps the login rules it was provisioned under (`src/domain/scim/managed/login.ts`).
  *
  * - Resource types: the core User schema without extensions (GitHub lists only
  *   `urn:ietf:params:scim:schemas:core:2.0:User` as supported, and its response schema's `schemas` enum has only
@@ -9,7 +15,7 @@
  * - Auth: an enterprise owner's classic token with `scim:enterprise` (or `admin:enterprise`, which includes it).
  * - Errors: SCIM error bodies, except the 404, which is GitHub's plain `basic-error`.
  */
-import { managedGroupHooks, managedUserHooks } from '../../domain/scim/managed/hooks.ts';
+import { instanceUserHooks, managedGroupHooks, managedUserHooks } from '../../domain/scim/managed/hooks.ts';
 import { GROUP_RESOURCE, USER_SCHEMA, type ResourceSchema } from '../engine/index.ts';
 import type { ScimDialect } from './dialect.ts';
 
@@ -45,4 +51,11 @@ export const managedDialect: ScimDialect = {
   groupPatchResponse: 'no-content',
   scopes: ['scim:enterprise'],
   quirks: { unwrapQuotedFilter: true },
+};
+
+/** GitHub Enterprise Server's instance SCIM (`/scim/v2`, `/api/v3/scim/v2`): the managed dialect with GHES's users. */
+export const instanceDialect: ScimDialect = {
+  ...managedDialect,
+  rules: { ...managedDialect.rules, users: instanceUserHooks },
+  docsUrl: 'https://docs.github.com/enterprise-server@latest/rest/enterprise-admin/scim',
 };

@@ -1,9 +1,11 @@
 /**
  * Where SCIM is served and which dialect answers (the routing half of the seam described in `dialect.ts`):
- * - `/scim/v2` — the instance's own enterprise (GHES: `https://HOST/api/v3/scim/v2/`, seed 002): the enterprise named
- *   by `config.instanceEnterprise`, else the first managed enterprise by id; 404 when there is none. Always the
- *   managed dialect (instance SCIM is GHES's, which has managed semantics); a configured enterprise that is not
- *   `managed` is not served there (404).
+ * - `/scim/v2` — the instance's own enterprise (GHES: `https://HOST/api/v3/scim/v2/`,
+ *   https://docs.github.com/enterprise-server@latest/rest/enterprise-admin/scim): the enterprise named by
+ *   `config.instanceEnterprise`, else the first managed enterprise by id; 404 when there is none. Always the
+ *   managed dialect as GitHub Enterprise Server has it (`instanceDialect`: no shortcode, existing accounts linked,
+ *   GHES's role spellings); a configured enterprise that is not `managed` is not served there (404). The same
+ *   enterprise at `/scim/v2/enterprises/{slug}` is served as Enterprise Managed Users: the path decides the product.
  * - `/scim/v2/enterprises/:enterprise` — any enterprise (slug or id), answered by the dialect registered for its
  *   `kind` in `ENTERPRISE_DIALECTS`; an enterprise whose kind has no dialect yet answers 404.
  * - `/scim/v2/organizations/:org` — organization SCIM (the org dialect): an organization's owner, or an owner of its
@@ -22,7 +24,7 @@ import { ScimError } from '../engine/index.ts';
 import type { EnterpriseRow } from '../../storage/tables.ts';
 import type { ScimDialect } from './dialect.ts';
 import { classicDialect } from './classic.ts';
-import { managedDialect } from './managed.ts';
+import { instanceDialect, managedDialect } from './managed.ts';
 import { orgDialect } from './org.ts';
 
 /** The dialect serving `/scim/v2/enterprises/{enterprise}` for each enterprise kind. */
@@ -80,7 +82,7 @@ export const INSTANCE_MOUNT: ScimMount = {
   async resolve(ctx, request, reply) {
     const enterprise = await instanceEnterprise(ctx);
     if (enterprise?.kind !== 'managed') throw notFound();
-    return enterpriseTenant(ctx, request, reply, enterprise, managedDialect, `${request.apiBase}/scim/v2`);
+    return enterpriseTenant(ctx, request, reply, enterprise, instanceDialect, `${request.apiBase}/scim/v2`);
   },
 };
 

@@ -29,7 +29,8 @@ export function groupLocation(tenant: ScimTenant, scimId: string): string {
 /** The full User: stored attributes, `id`, `groups` (when loaded and non-empty) and `meta`. */
 export function userResource(view: UserView, tenant: ScimTenant, dialect: ScimDialect): JsonObject {
   const { user } = view;
-  const { schemas, ...rest } = user.resource;
+  const present = dialect.rules.users.present;
+  const { schemas, ...rest } = present === undefined ? user.resource : present(user.resource);
   const out: JsonObject = { schemas: schemas ?? [dialect.rules.userSchema.core.id], id: user.scimId, ...rest };
   if (view.groups !== undefined && view.groups.length > 0) {
     out.groups = view.groups.map((g) => ({ value: g.scimId, $ref: groupLocation(tenant, g.scimId), display: g.displayName }));

@@ -21,8 +21,8 @@ import {
 import { syncGroupDeleted, syncGroupMembers, syncGroupUpdated } from '../../external-groups/sync.ts';
 import type { GroupHooks, PrepareContext, UserHooks } from '../types.ts';
 import { deprovisionAccount, provisionAccount, updateAccount } from './accounts.ts';
-import { managedLogin } from './login.ts';
-import { canonicalRoles } from './roles.ts';
+import { loginFor, type ManagedProduct } from './login.ts';
+import { canonicalRoles, presentRoles } from './roles.ts';
 
 function missing(name: string): ScimError {
   return ScimError.invalidValue(`${name} is required`);
@@ -81,49 +81,68 @@ function ordered(resource: JsonObject, first: readonly string[]): JsonObject {
 
 const USER_KEY_ORDER = ['schemas', 'externalId', 'active', 'userName', 'name', 'displayName', 'emails', 'roles'];
 
-export const managedUserHooks: UserHooks = {
-  prepare(input, context) {
-    checkSchemas(input, USER_SCHEMA_ID, context);
-    const resource: JsonObject = { ...input, schemas: [USER_SCHEMA_ID] };
-    const previous = context.previous;
-    if (!nonEmptyString(resource.userName)) throw missing('userName');
-    if (previous !== undefined && resource.userName !== previous.userName) {
-      throw ScimError.mutability('userName cannot be changed on a managed user');
-    }
-    if (context.kind === 'create') managedLogin(resource.userName, context.tenant.enterprise?.shortcode ?? 'x');
-    if (previous !== undefined && context.kind === 'replace' && resource.externalId === undefined && previous.externalId !== undefined) {
-      resource.externalId = previous.externalId;
-    }
-    if (resource.active === undefined) {
-      if (context.strict) throw missing('active');
-      resource.active = previous === undefined ? true : previous.active !== false;
-    }
-    if (!nonEmptyString(resource.displayName) && !context.strict) {
-      const derived = derivedDisplayName(resource);
-      if (derived !== undefined) resource.displayName = derived;
-    }
-    const roles = canonicalRoles(resource.roles);
-    if (roles === undefined) delete resource.roles;
-    else resource.roles = roles;
-    if (context.strict) checkStrictUser(resource);
-    return ordered(resource, USER_KEY_ORDER);
-  },
+/**
+ * The User hooks of one product: `emu` (Enterprise Managed Users: `_shortcode` logins, always a new account, roles
+ * answered in the enum's names) or `ghes` (the instance's own SCIM: logins without suffix, an existing account of
+ * that login linked, roles answered in GHES's display forms). See `login.ts`, `accounts.ts` and `roles.ts`.
+ */
+export function managedUserHooksFor(product: ManagedProduct): UserHooks {
+  return {
+    prepare(input, context) {
+      checkSchemas(input, USER_SCHEMA_ID, context);
+      const resource: JsonObject = { ...input, schemas: [USER_SCHEMA_ID] };
+      const previous = context.previous;
+      if (!nonEmptyString(resource.userName)) throw missing('userName');
+      if (previous !== undefined && resource.userName !== previous.userName) {
+        throw ScimError.mutability('userName cannot be changed on a managed user');
+      }
+      if (context.kind === 'create') loginFor(product, resource.userName, context.tenant.enterprise?.shortcode ?? 'x');
+      if (previous !== undefined && context.kind === 'replace' && resource.externalId === undefined && previous.externalId !== undefined) {
+        resource.externalId = previous.externalId;
+      }
+      if (resource.active === undefined) {
+        if (context.strict) throw missing('active');
+        resource.active = previous === undefined ? true : previous.active !== false;
+      }
+      if (!nonEmptyString(resource.displayName) && !context.strict) {
+        const derived = derivedDisplayName(resource);
+        if (derived !== undefined) resource.displayName = derived;
+      }
+      const roles = canonicalRoles(resource.roles);
+      if (roles === undefined) delete resource.roles;
+      else resource.roles = roles;
+      if (context.strict) checkStrictUser(resource);
+      return ordered(resource, USER_KEY_ORDER);
+    },
 
-  reservedLogin(resource, tenant) {
-    const shortcode = tenant.enterprise?.shortcode;
-    if (shortcode === undefined || !nonEmptyString(resource.userName)) return null;
-    return managedLogin(resource.userName, shortcode).toLowerCase();
-  },
+    reservedLogin(resource, tenant) {
+      const shortcode = tenant.enterprise?.shortcode;
+      if (shortcode === undefined || !nonEmptyString(resource.userName)) return null;
+      return loginFor(product, resource.userName, shortcode).toLowerCase();
+    },
 
-  provisioned: (hook, user) => provisionAccount(hook, user),
+    provisioned: (hook, user) => provisionAccount(hook, user, product),
 
-  async updated(hook, before, after) {
-    await updateAccount(hook, before, after);
-    return 'keep';
-  },
+    async updated(hook, before, after) {
+      await updateAccount(hook, before, after);
+      return 'keep';
+    },
 
-  deleting: (hook, user) => deprovisionAccount(hook, user),
-};
+    deleting: (hook, user) => deprovisionAccount(hook, user),
+
+    present(resource) {
+      if (resource.roles === undefined) return resource;
+      const roles = presentRoles(resource.roles, product);
+      return roles === undefined ? resource : { ...resource, roles };
+    },
+  };
+}
+
+/** Enterprise Managed Users (`/scim/v2/enterprises/{enterprise}` on a managed enterprise). */
+export const managedUserHooks: UserHooks = managedUserHooksFor('emu');
+
+/** GitHub Enterprise Server's instance SCIM (`/scim/v2`, `/api/v3/scim/v2`). */
+export const instanceUserHooks: UserHooks = managedUserHooksFor('ghes');
 
 export const managedGroupHooks: GroupHooks = {
   prepare(input, context) {
