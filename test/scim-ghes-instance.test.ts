@@ -397,6 +397,9 @@ describe(`GHES instance SCIM vs Enterprise Managed Users (${storageKind})`, () =
     const mixed = await instance('POST', '/Users', userBody('role-mixed', { roles: [{ value: 'restricted_user' }, { value: 'Enterprise Owner' }, { value: 'billing_manager' }] }));
     assert.deepEqual(mixed.body.roles.map((r: { value: string }) => r.value), ['Restricted User', 'Enterprise Owner', 'Billing Manager']);
     assert.equal(await roleOf(ent.id, (await accountOf(mixed.body.id)).id), 'owner');
+    // Filters match the stored enum names (README: "Identities are stored in the enum's names").
+    const byRole = await instance('GET', `/Users?filter=${encodeURIComponent('roles.value eq "enterprise_owner" and userName eq "role-mixed"')}`);
+    assert.deepEqual(byRole.body.Resources.map((u: { id: string }) => u.id), [mixed.body.id]);
 
     // An unknown value is 400 invalidValue on both, and nothing is created.
     const before = await counts();

@@ -12,8 +12,8 @@
  *
  * Stored in the enum's form (GUIDs kept); emitted in the spelling of the product the request reached
  * (`presentRoles`): Enterprise Managed Users answer the enum's names, GitHub Enterprise Server's instance paths the
- * display forms. A GUID is emitted as sent on both. With several roles the most privileged wins ("the role with more
- * privileged access takes precedence", https://docs.github.com/enterprise-cloud@latest/admin/managing-iam/provisioning-user-accounts-with-scim/provisioning-users-and-groups-with-scim-using-the-rest-api).
+ * display forms. A GUID is emitted as a GUID (lower case) on both. With several roles the most privileged wins ("the
+ * role with more privileged access takes precedence", https://docs.github.com/enterprise-cloud@latest/admin/managing-iam/provisioning-user-accounts-with-scim/provisioning-users-and-groups-with-scim-using-the-rest-api).
  */
 import { ScimError, isJsonObject, type JsonObject, type JsonValue } from '../../../scim/engine/index.ts';
 import type { EnterpriseRole } from '../../../storage/tables.ts';
