@@ -11,6 +11,9 @@
  * https://docs.github.com/enterprise-cloud@latest/admin/managing-iam/iam-configuration-reference/username-considerations-for-external-authentication.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addOrgMember, findUserByLogin } from '../src/domain/accounts/accounts.ts';
 import type { EnterpriseRow } from '../src/storage/tables.ts';
@@ -415,6 +418,40 @@ describe(`GHES instance SCIM vs Enterprise Managed Users (${storageKind})`, () =
     checkInstance('PATCH', 'user', promoted);
     assert.deepEqual(promoted.body.roles, [{ value: 'User' }]);
     assert.equal(await roleOf(ent.id, (await accountOf(mixed.body.id)).id), 'member');
+  });
+});
+
+describe(`GHES instance SCIM when the instance enterprise changes (${storageKind})`, () => {
+  it('an account linked to an identity of one enterprise is not linked again from another: 409 uniqueness', async () => {
+    // Two servers on one store, configured with different instance enterprises (GATEHOUSE_INSTANCE_ENTERPRISE).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-ghes-'));
+    const first = await startTestApp({ instanceEnterprise: 'ghes-a', ...(storageKind === 'sqlite' ? { storage: { kind: 'sqlite', filename: path.join(dir, 'gatehouse.db') } } : {}) });
+    let second: TestApp | undefined;
+    try {
+      const a = await seedEnterprise(first.ctx, { kind: 'managed', slug: 'ghes-a' });
+      const b = await seedEnterprise(first.ctx, { kind: 'managed', slug: 'ghes-b' });
+      const zoe = await userWithToken(first.ctx, ['read:user'], { login: 'zoe' });
+      const headers = { accept: 'application/scim+json', 'content-type': 'application/scim+json' };
+      const linked = await first.request('POST', '/scim/v2/Users', { token: a.ownerToken, headers, body: userBody('zoe') });
+      assert.equal(linked.status, 201);
+      const row = await first.ctx.db.selectFrom('scim_users').select(['user_id', 'enterprise_id']).where('scim_id', '=', linked.body.id).executeTakeFirstOrThrow();
+      assert.deepEqual(row, { user_id: zoe.user.id, enterprise_id: a.enterprise.id });
+
+      second = await startTestApp({ instanceEnterprise: 'ghes-b', storage: first.ctx.config.storage });
+      const identities = async () => (await second!.ctx.db.selectFrom('scim_users').select('id').execute()).length;
+      const before = await identities();
+      const again = await second.request('POST', '/scim/v2/Users', { token: b.ownerToken, headers, body: userBody('zoe@b.example') });
+      assert.equal(again.status, 409);
+      assert.equal(again.body.scimType, 'uniqueness');
+      assert.equal(await identities(), before);
+      const account = await second.ctx.db.selectFrom('users').select(['login', 'managed_by_enterprise_id']).where('id', '=', zoe.user.id).executeTakeFirstOrThrow();
+      assert.deepEqual(account, { login: 'zoe', managed_by_enterprise_id: a.enterprise.id });
+      assert.equal((await second.request('GET', '/user', { token: zoe.token })).body.login, 'zoe');
+    } finally {
+      await second?.close();
+      await first.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

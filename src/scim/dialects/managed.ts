@@ -53,9 +53,11 @@ export const managedDialect: ScimDialect = {
   quirks: { unwrapQuotedFilter: true },
 };
 
-/** GitHub Enterprise Server's instance SCIM (`/scim/v2`, `/api/v3/scim/v2`): the managed dialect with GHES's users. */
+/**
+ * GitHub Enterprise Server's instance SCIM (`/scim/v2`, `/api/v3/scim/v2`): the managed dialect with GHES's users.
+ * Everything else, the discovery documents included, is the managed dialect's.
+ */
 export const instanceDialect: ScimDialect = {
   ...managedDialect,
   rules: { ...managedDialect.rules, users: instanceUserHooks },
-  docsUrl: 'https://docs.github.com/enterprise-server@latest/rest/enterprise-admin/scim',
 };
