@@ -137,12 +137,12 @@ async function linkableAccount(hook: HookContext, login: string): Promise<UserRo
 }
 
 /**
- * GHES: links the identity to an existing account. The account keeps its id, tokens, memberships and site
- * administration; it becomes managed by the enterprise, takes the userName's letter case as its login, its profile
- * (name, primary email) from the identity ("profile details are overwritten from the IdP",
- * https://docs.github.com/enterprise-server@latest/admin/managing-iam/provisioning-user-accounts-with-scim/user-provisioning-with-scim-on-ghes),
- * and its enterprise role from `roles` (kept when `roles` is absent). An account suspended on GitHub is restored
- * when the identity is active; an inactive identity suspends it.
+ * GHES: links the identity to an existing account ("the user handle (userName) from the SCIM payload will be used to
+ * match the provisioned user to an already existing user", https://docs.github.com/enterprise-server@latest/rest/enterprise-admin/scim).
+ * The account keeps its id, tokens, memberships and site administration; it becomes managed by the enterprise and,
+ * since the IdP is the source of truth from then on, takes the userName's letter case as its login, its name and
+ * primary email from the identity (when sent), and its enterprise role from `roles` (kept when `roles` is absent).
+ * An account suspended on GitHub is restored when the identity is active; an inactive identity suspends it.
  */
 async function linkAccount(hook: HookContext, account: UserRow, login: string, identity: StoredUser): Promise<number> {
   const enterprise = enterpriseOf(hook);
