@@ -13,17 +13,12 @@
  * - Filters: GitHub documents `eq` on `id`, `userName`, `emails`, `externalId`; Gatehouse answers the full grammar.
  */
 import { orgUserHooks } from '../../domain/scim/org/hooks.ts';
-import { USER_SCHEMA, type ResourceSchema } from '../engine/index.ts';
+import type { ResourceSchema } from '../engine/index.ts';
 import type { ScimDialect } from './dialect.ts';
+import { githubUserResource } from './github-schemas.ts';
 
-/** The User resource type of the organization dialect: core schema only. */
-export const ORG_USER_RESOURCE: ResourceSchema = {
-  name: 'User',
-  endpoint: '/Users',
-  description: 'User Account',
-  core: USER_SCHEMA,
-  extensions: [],
-};
+/** The User resource type of the organization dialect: core schema only, as `github-schemas.ts` serves it. */
+export const ORG_USER_RESOURCE: ResourceSchema = githubUserResource();
 
 export const orgDialect: ScimDialect = {
   name: 'org',
