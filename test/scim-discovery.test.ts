@@ -23,7 +23,7 @@ import { classicDialect } from '../src/scim/dialects/classic.ts';
 import { managedDialect } from '../src/scim/dialects/managed.ts';
 import { orgDialect } from '../src/scim/dialects/org.ts';
 import type { ScimDialect } from '../src/scim/dialects/dialect.ts';
-import { seedEnterprise, startTestApp, storageKind, type ApiResponse, type SeededEnterprise, type TestApp } from './helpers/app.ts';
+import { seedEnterprise, startTestApp, storageKind, type ApiResponse, type TestApp } from './helpers/app.ts';
 
 const SCIM = 'application/scim+json';
 const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -59,6 +59,7 @@ interface WalkState {
 /** A dialect at one of its base URLs, and what the test needs to know about its semantics. */
 interface Target {
   label: string;
+  app: TestApp;
   dialect: ScimDialect;
   base: string;
   token: string;
@@ -72,15 +73,14 @@ interface Target {
 
 describe(`SCIM discovery documents describe what each dialect does (${storageKind})`, () => {
   let t: TestApp;
-  let managed: SeededEnterprise;
-  let classic: SeededEnterprise;
-  let orgSeed: SeededEnterprise;
+  let strictApp: TestApp;
   let n = 0;
   const next = (): number => ++n;
-  const targets: Target[] = [];
+  let targets: Target[] = [];
+  let strictTargets: Target[] = [];
 
   const scim = (target: Target, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<Json>> =>
-    t.request(method, `${target.base}${path}`, {
+    target.app.request(method, `${target.base}${path}`, {
       token: target.token,
       headers: { accept: SCIM, 'content-type': SCIM, ...headers },
       ...(body === undefined ? {} : { rawBody: JSON.stringify(body) }),
@@ -102,12 +102,12 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
     return rest;
   }
 
-  before(async () => {
-    t = await startTestApp();
-    managed = await seedEnterprise(t.ctx, { kind: 'managed' });
-    classic = await seedEnterprise(t.ctx, { kind: 'classic' });
-    orgSeed = await seedEnterprise(t.ctx, { kind: 'classic' });
-
+  /** Every dialect at its base URLs, in `app`: managed (enterprise and instance paths), classic, organization. */
+  async function targetsIn(app: TestApp): Promise<Target[]> {
+    const managed = await seedEnterprise(app.ctx, { kind: 'managed' });
+    const classic = await seedEnterprise(app.ctx, { kind: 'classic' });
+    const orgSeed = await seedEnterprise(app.ctx, { kind: 'classic' });
+    // What GitHub's reference requires of a user, so that the body also passes in strict mode.
     const userBody = (): Json => {
       const i = next();
       return {
@@ -121,7 +121,7 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
       };
     };
     const newOrgLogin = async (): Promise<string> => {
-      const org = await createOrganization(t.ctx, { login: `walk-org-${next()}`, enterpriseSlug: classic.enterprise.slug, adminLogin: classic.owner.login }, null);
+      const org = await createOrganization(app.ctx, { login: `walk-org-${next()}`, enterpriseSlug: classic.enterprise.slug, adminLogin: classic.owner.login }, null);
       return org.login;
     };
     /** Constrained values shared by every dialect: member and group ids must name resources of the tenant. */
@@ -136,6 +136,7 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
     const managedTarget = (label: string, base: string): Target => {
       const target: Target = {
         label,
+        app,
         dialect: managedDialect,
         base,
         token: managed.ownerToken,
@@ -145,12 +146,9 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
       };
       return target;
     };
-    targets.push(managedTarget('managed', `/scim/v2/enterprises/${managed.enterprise.slug}`));
-    // The instance enterprise is the first managed one: this one.
-    targets.push(managedTarget('managed (instance)', '/scim/v2'));
-
     const classicTarget: Target = {
       label: 'classic',
+      app,
       dialect: classicDialect,
       base: `/scim/v2/enterprises/${classic.enterprise.slug}`,
       token: classic.ownerToken,
@@ -159,10 +157,9 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
       // A classic group is the organization whose login is its displayName.
       valueFor: async (kind, path) => (kind === 'Group' && path === 'displayName' ? newOrgLogin() : shared(classicTarget, kind, path)),
     };
-    targets.push(classicTarget);
-
     const orgTarget: Target = {
       label: 'org',
+      app,
       dialect: orgDialect,
       base: `/scim/v2/organizations/${orgSeed.org.login}`,
       token: orgSeed.ownerToken,
@@ -170,9 +167,25 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
       newBody: async () => userBody(),
       valueFor: (kind, path) => shared(orgTarget, kind, path),
     };
-    targets.push(orgTarget);
+    return [
+      managedTarget('managed', `/scim/v2/enterprises/${managed.enterprise.slug}`),
+      // The instance enterprise is the first managed one: this one.
+      managedTarget('managed (instance)', '/scim/v2'),
+      classicTarget,
+      orgTarget,
+    ];
+  }
+
+  before(async () => {
+    t = await startTestApp();
+    targets = await targetsIn(t);
+    strictApp = await startTestApp({ strictScim: true });
+    strictTargets = await targetsIn(strictApp);
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await strictApp.close();
+  });
 
   /** A valid value of `attribute` (one of its canonical values when it has them), distinct on every call. */
   async function valueOf(target: Target, kind: Kind, path: string, attribute: Attribute, canonical?: string): Promise<Json> {
@@ -451,7 +464,7 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
       const userSchema = (await scim(target, 'GET', `/Schemas/${USER_URN}`)).body;
       assert.ok(!userSchema.attributes.some((a: Attribute) => a.name === 'password'), `${target.label}: no password attribute`);
       const withPassword = await create(target, 'User', { password: 'hunter2' });
-      const row = await t.ctx.db.selectFrom('scim_users').select('resource').where('scim_id', '=', withPassword.id).executeTakeFirstOrThrow();
+      const row = await target.app.ctx.db.selectFrom('scim_users').select('resource').where('scim_id', '=', withPassword.id).executeTakeFirstOrThrow();
       assert.doesNotMatch(row.resource, /hunter2/, `${target.label}: a password sent is not stored`);
       // sort: not supported: sortBy is ignored, the order is the server's.
       await create(target, 'User');
@@ -516,6 +529,64 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
         }
       }
     }
+  });
+
+  /**
+   * `required` is what the dialect refuses to do without: a POST missing a required attribute (or a required
+   * sub-attribute of a value sent) is 400 `invalidValue` and creates nothing; one missing anything else is 201.
+   */
+  async function checkRequired(target: Target): Promise<string[]> {
+    const refused: string[] = [];
+    for (const [kind, { attributes }] of await schemasOf(target)) {
+      const cases: { path: string; required: boolean; strip: (body: Json) => void }[] = [];
+      const sample = await target.newBody(kind);
+      for (const attribute of attributes) {
+        if (COMMON.has(attribute.name) || sample[attribute.name] === undefined) continue;
+        cases.push({ path: attribute.name, required: attribute.required, strip: (body) => { delete body[attribute.name]; } });
+        for (const sub of attribute.subAttributes ?? []) {
+          const element = attribute.multiValued ? sample[attribute.name][0] : sample[attribute.name];
+          if (element?.[sub.name] === undefined) continue;
+          cases.push({
+            path: `${attribute.name}.${sub.name}`,
+            required: sub.required,
+            strip: (body) => { delete (attribute.multiValued ? body[attribute.name][0] : body[attribute.name])[sub.name]; },
+          });
+        }
+      }
+      for (const { path, required, strip } of cases) {
+        const body = await target.newBody(kind);
+        strip(body);
+        const before = (await scim(target, 'GET', `/${kind}s?count=0`)).body.totalResults;
+        const res = await scim(target, 'POST', `/${kind}s`, body);
+        if (required) {
+          assert.equal(res.status, 400, `${target.label} ${kind}: without the required ${path}: ${res.status} ${res.text}`);
+          assert.equal(res.body.scimType, 'invalidValue');
+          assert.equal((await scim(target, 'GET', `/${kind}s?count=0`)).body.totalResults, before, `${target.label} ${kind}: nothing created`);
+          refused.push(`${kind} ${path}`);
+        } else {
+          assert.equal(res.status, 201, `${target.label} ${kind}: ${path} is not required: ${res.text}`);
+        }
+      }
+    }
+    return refused;
+  }
+
+  it('required is what each dialect refuses to go without, by default and in strict mode (GATEHOUSE_STRICT_SCIM)', async () => {
+    for (const target of targets) {
+      const refused = await checkRequired(target);
+      assert.deepEqual(refused, target.dialect.rules.groupSchema === undefined ? ['User userName'] : ['User userName', 'Group displayName'], target.label);
+    }
+    for (const target of strictTargets) {
+      const refused = await checkRequired(target);
+      for (const path of target.dialect.strictRequired.User) {
+        assert.ok(refused.includes(`User ${path}`), `${target.label} (strict): ${path} is required`);
+      }
+    }
+    // Strict mode shows more as required; the default does not.
+    const lenient = (await scim(targets[0] as Target, 'GET', `/Schemas/${USER_URN}`)).body;
+    const strict = (await scim(strictTargets[0] as Target, 'GET', `/Schemas/${USER_URN}`)).body;
+    const requiredOf = (schema: Json, name: string): boolean => schema.attributes.find((a: Attribute) => a.name === name).required;
+    assert.deepEqual([requiredOf(lenient, 'emails'), requiredOf(strict, 'emails')], [false, true]);
   });
 
   /** What the walk must at least have covered, per dialect: GitHub's documented attributes and the brief's. */

@@ -74,6 +74,8 @@ export const classicDialect: ScimDialect = {
   basicErrors: {},
   list: { defaultCount: 30, maxCount: 1000 },
   requiredInResponse: { User: ['schemas', 'id', 'active', 'emails', 'meta'], Group: ['schemas'] },
+  // The 2020 contract's required user attributes (`schemas` too).
+  strictRequired: { User: ['name', 'name.givenName', 'name.familyName', 'emails', 'emails.value', 'emails.type', 'emails.primary'], Group: [] },
   groupPatchResponse: 'resource',
   scopes: ['scim:enterprise'],
   quirks: { unwrapQuotedFilter: true },

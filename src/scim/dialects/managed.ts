@@ -59,6 +59,8 @@ export const managedDialect: ScimDialect = {
   basicErrors: {},
   list: { defaultCount: 30, maxCount: 1000 },
   requiredInResponse: { User: ['schemas', 'id', 'active', 'emails', 'meta'], Group: ['schemas'] },
+  // GitHub's required user attributes (`externalId`, a common attribute, and `schemas` too; `name`'s parts when it is sent).
+  strictRequired: { User: ['active', 'displayName', 'emails', 'emails.value', 'emails.type', 'emails.primary', 'name.givenName', 'name.familyName'], Group: [] },
   groupPatchResponse: 'no-content',
   scopes: ['scim:enterprise'],
   quirks: { unwrapQuotedFilter: true },

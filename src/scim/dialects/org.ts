@@ -40,6 +40,8 @@ export const orgDialect: ScimDialect = {
   // GitHub documents no default or maximum for `count` here; the enterprise dialects' values.
   list: { defaultCount: 30, maxCount: 1000 },
   requiredInResponse: { User: ['schemas', 'id', 'active', 'emails', 'meta'], Group: [] },
+  // GitHub's required user attributes for organization SCIM.
+  strictRequired: { User: ['name', 'name.givenName', 'name.familyName', 'emails', 'emails.value'], Group: [] },
   groupPatchResponse: 'resource',
   scopes: ['admin:org'],
   quirks: { unwrapQuotedFilter: true },
