@@ -589,6 +589,35 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
     assert.deepEqual([requiredOf(lenient, 'emails'), requiredOf(strict, 'emails')], [false, true]);
   });
 
+  it('uniqueness and caseExact: a duplicate of a unique value is 409, filters compare as caseExact says', async () => {
+    for (const target of targets) {
+      for (const [kind, { attributes }] of await schemasOf(target)) {
+        const first = await create(target, kind);
+        for (const attribute of attributes) {
+          if (COMMON.has(attribute.name) || attribute.type !== 'string' || attribute.multiValued) continue;
+          if (attribute.mutability === 'readOnly' || attribute.canonicalValues !== undefined || typeof first[attribute.name] !== 'string') continue;
+          const value: string = first[attribute.name];
+          const other = value.toUpperCase() === value ? value.toLowerCase() : value.toUpperCase();
+          // A second resource with the same value in the other letter case.
+          const body = await target.newBody(kind);
+          const same = attribute.caseExact ? value : other;
+          body[attribute.name] = same;
+          const res = await scim(target, 'POST', `/${kind}s`, body);
+          if (attribute.uniqueness === 'none') assert.equal(res.status, 201, `${target.label} ${kind}: ${attribute.name} is not unique: ${res.text}`);
+          else {
+            assert.equal(res.status, 409, `${target.label} ${kind}: ${attribute.name} is unique (${attribute.caseExact ? 'case-sensitively' : 'in any case'}): ${res.text}`);
+            assert.equal(res.body.scimType, 'uniqueness');
+          }
+          // A filter in the other letter case finds the first resource exactly when the attribute is not caseExact.
+          const found = await scim(target, 'GET', `/${kind}s?count=100&filter=${encodeURIComponent(`${attribute.name} eq ${JSON.stringify(other)}`)}`);
+          assert.equal(found.status, 200, `${target.label} ${kind} filter ${attribute.name}: ${found.text}`);
+          const ids = found.body.Resources.map((r: Json) => r.id);
+          assert.equal(ids.includes(first.id), !attribute.caseExact, `${target.label} ${kind}: ${attribute.name} caseExact ${String(attribute.caseExact)}`);
+        }
+      }
+    }
+  });
+
   /** What the walk must at least have covered, per dialect: GitHub's documented attributes and the brief's. */
   const MUST_WALK: Record<string, readonly string[]> = {
     managed: [
