@@ -10,7 +10,9 @@
  *   that changes nothing;
  * - what is `readOnly` is ignored (PUT) or rejected with 400 `mutability` (PATCH), and stays as it was;
  * - `returned: always` attributes come back even under `attributes=`, `returned: default` ones go under
- *   `excludedAttributes`, and nothing else the server always adds is left undescribed.
+ *   `excludedAttributes`, and nothing else the server always adds is left undescribed;
+ * - `required` is what a POST cannot go without, by default and with `GATEHOUSE_STRICT_SCIM`; `uniqueness: server`
+ *   values cannot be provisioned twice (409), and filters compare as `caseExact` says.
  *
  * `/ServiceProviderConfig` is checked against behaviour (PATCH, filter and its `maxResults`, no bulk, no password
  * change, no sorting, ETags), and `/ResourceTypes` against the endpoints actually served.
@@ -238,10 +240,7 @@ describe(`SCIM discovery documents describe what each dialect does (${storageKin
     return Object.entries(written).every(([key, value]) => JSON.stringify(actual[key]) === JSON.stringify(value));
   }
 
-  /**
-   * Writes through `write` (PUT or PATCH), then reads the resource back and hands it to `check`. Returns the id of
-   * the resource to go on with (a new one when the write deprovisioned it).
-   */
+  /** Writes through `write` (PUT or PATCH), reads the resource back, hands it to `check`; the version must move. */
   async function writeAndRead(target: Target, kind: Kind, id: string, what: string, write: () => Promise<ApiResponse<Json>>, check: (resource: Json) => void): Promise<void> {
     const before = await read(target, kind, id);
     const res = await write();
