@@ -582,14 +582,14 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     assert.equal((await scim('GET', `${otherBase}/Users`)).status, 404, 'our owner cannot see their enterprise');
   });
 
-  it('discovery lists User (groups writable) and Group; /api/v3 serves the same', async () => {
+  it('discovery lists User (groups set on POST: immutable) and Group; /api/v3 serves the same', async () => {
     const types = await scim('GET', `${base}/ResourceTypes`);
     assert.equal(types.status, 200);
     assert.deepEqual(types.body.Resources.map((r: { name: string }) => r.name), ['User', 'Group']);
     const schema = await scim('GET', `${base}/Schemas/${USER_URN}`);
     assert.equal(schema.status, 200);
     const groups = schema.body.attributes.find((a: { name: string }) => a.name === 'groups');
-    assert.equal(groups.mutability, 'readWrite');
+    assert.equal(groups.mutability, 'immutable');
     const config = await scim('GET', `/api/v3${base}/ServiceProviderConfig`);
     assert.equal(config.status, 200);
     assert.match(config.body.authenticationSchemes[0].description, /scim:enterprise/);

@@ -106,12 +106,12 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
 
   app.get(`${base}/Schemas`, config, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
-    return send(reply, 200, schemaList(dialect, tenant.baseUrl));
+    return send(reply, 200, schemaList(dialect, tenant.baseUrl, ctx.config.strictScim));
   });
 
   app.get<{ Params: { id: string } }>(`${base}/Schemas/:id`, config, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
-    const found = schemaById(dialect, tenant.baseUrl, request.params.id);
+    const found = schemaById(dialect, tenant.baseUrl, request.params.id, ctx.config.strictScim);
     if (found === undefined) throw ScimError.notFound(`No schema ${request.params.id}`);
     return send(reply, 200, found);
   });

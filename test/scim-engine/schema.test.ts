@@ -9,6 +9,7 @@ import {
   USER_RESOURCE,
   USER_SCHEMA,
   collectSchemas,
+  deriveSchema,
   resolveAttributePath,
   toResourceTypeRepresentation,
   toSchemaRepresentation,
@@ -162,5 +163,35 @@ describe('discovery documents', () => {
       collectSchemas([USER_RESOURCE, GROUP_RESOURCE, USER_RESOURCE]).map((schema) => schema.id),
       [USER_SCHEMA.id, GROUP_SCHEMA.id, ENTERPRISE],
     );
+  });
+});
+
+describe('deriveSchema (a provider\'s version of a standard schema, RFC 7643 §7)', () => {
+  it('leaves attributes out, changes characteristics of attributes and sub-attributes, replaces attributes', () => {
+    const groups = { ...USER_SCHEMA.attributes.find((a) => a.name === 'groups')!, mutability: 'immutable' as const };
+    const derived = deriveSchema(USER_SCHEMA, {
+      omit: ['password', 'emails.display'],
+      change: { userName: { mutability: 'immutable' }, 'roles.value': { canonicalValues: ['user'] }, active: { returned: 'always' } },
+      replace: [groups],
+    });
+    assert.equal(derived.id, USER_SCHEMA.id, 'the standard URN stays');
+    assert.ok(!names(derived.attributes).includes('password'));
+    assert.deepStrictEqual(names(derived.attributes), names(USER_SCHEMA.attributes).filter((n) => n !== 'password'));
+    const find = (name: string): AttributeDefinition | undefined => derived.attributes.find((a) => a.name === name);
+    assert.deepStrictEqual(names(find('emails')?.subAttributes ?? []), ['value', 'type', 'primary']);
+    assert.equal(find('userName')?.mutability, 'immutable');
+    assert.equal(find('userName')?.uniqueness, 'server', 'what is not changed stays');
+    assert.deepStrictEqual(find('roles')?.subAttributes?.find((a) => a.name === 'value')?.canonicalValues, ['user']);
+    assert.equal(find('active')?.returned, 'always');
+    assert.equal(find('groups'), groups);
+    // The standard schema is not touched.
+    assert.equal(USER_SCHEMA.attributes.find((a) => a.name === 'userName')?.mutability, 'readWrite');
+    assert.ok(names(USER_SCHEMA.attributes).includes('password'));
+  });
+
+  it('refuses changes that name no attribute, so a typo cannot silently change nothing', () => {
+    assert.throws(() => deriveSchema(USER_SCHEMA, { omit: ['pasword'] }), /no attribute pasword/);
+    assert.throws(() => deriveSchema(USER_SCHEMA, { change: { 'roles.valu': { canonicalValues: [] } } }), /roles\.valu/);
+    assert.throws(() => deriveSchema(GROUP_SCHEMA, { replace: [USER_SCHEMA.attributes[0]!] }), /replace:userName/);
   });
 });

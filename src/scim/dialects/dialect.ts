@@ -78,6 +78,12 @@ export interface ScimDialect {
    * `excludedAttributes`, then 200; `resource` always answers 200 with the group.
    */
   readonly groupPatchResponse: 'no-content' | 'resource';
+  /**
+   * Attributes and sub-attributes (`name.givenName`) the dialect requires only with `config.strictScim`, as GitHub's
+   * reference does; by default they may be left out (identity providers omit them). `/Schemas` shows them as
+   * `required` in strict mode (RFC 7643 §7: the schema says what the provider enforces).
+   */
+  readonly strictRequired: Readonly<Record<ScimResourceKind, readonly string[]>>;
   /** Scopes a token needs (any one of them, or a scope that includes it). */
   readonly scopes: readonly string[];
   readonly quirks: {

@@ -13,17 +13,12 @@
  * - Filters: GitHub documents `eq` on `id`, `userName`, `emails`, `externalId`; Gatehouse answers the full grammar.
  */
 import { orgUserHooks } from '../../domain/scim/org/hooks.ts';
-import { USER_SCHEMA, type ResourceSchema } from '../engine/index.ts';
+import type { ResourceSchema } from '../engine/index.ts';
 import type { ScimDialect } from './dialect.ts';
+import { githubUserResource } from './github-schemas.ts';
 
-/** The User resource type of the organization dialect: core schema only. */
-export const ORG_USER_RESOURCE: ResourceSchema = {
-  name: 'User',
-  endpoint: '/Users',
-  description: 'User Account',
-  core: USER_SCHEMA,
-  extensions: [],
-};
+/** The User resource type of the organization dialect: core schema only, as `github-schemas.ts` serves it. */
+export const ORG_USER_RESOURCE: ResourceSchema = githubUserResource();
 
 export const orgDialect: ScimDialect = {
   name: 'org',
@@ -45,6 +40,8 @@ export const orgDialect: ScimDialect = {
   // GitHub documents no default or maximum for `count` here; the enterprise dialects' values.
   list: { defaultCount: 30, maxCount: 1000 },
   requiredInResponse: { User: ['schemas', 'id', 'active', 'emails', 'meta'], Group: [] },
+  // GitHub's required user attributes for organization SCIM.
+  strictRequired: { User: ['name', 'name.givenName', 'name.familyName', 'emails', 'emails.value'], Group: [] },
   groupPatchResponse: 'resource',
   scopes: ['admin:org'],
   quirks: { unwrapQuotedFilter: true },

@@ -34,6 +34,8 @@ export { USER_SCHEMA, USER_SCHEMA_ID } from './schema/user.ts';
 export { ENTERPRISE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA_ID } from './schema/enterprise-user.ts';
 export { GROUP_SCHEMA, GROUP_SCHEMA_ID } from './schema/group.ts';
 export { USER_RESOURCE, GROUP_RESOURCE } from './schema/resources.ts';
+export { deriveSchema } from './schema/derive.ts';
+export type { AttributeChange, SchemaChanges } from './schema/derive.ts';
 export { findAttribute, findExtension, resolveAttributePath } from './schema/resolve.ts';
 export type { ResolvedAttribute } from './schema/resolve.ts';
 export {
