@@ -11,6 +11,8 @@ import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
 import { adminRoutes } from './rest/admin/routes.ts';
+import { hypermediaRoutes, webRoutes } from './rest/links/routes.ts';
+import { metaRoutes } from './rest/meta/routes.ts';
 import { auditLogRoutes } from './rest/audit-log/routes.ts';
 import { billingRoutes } from './rest/billing/routes.ts';
 import { externalGroupsRoutes } from './rest/external-groups/routes.ts';
@@ -26,7 +28,7 @@ import { openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
 /** Every route family, each registered at the root (api.github.com style) and under `/api/v3` (GHES style). */
-const ROUTE_FAMILIES: ReadonlyArray<(app: FastifyInstance) => void> = [adminRoutes, auditLogRoutes, billingRoutes, runnerGroupRoutes, orgsRoutes, teamsRoutes, runnersRoutes, runnerSideRoutes, externalGroupsRoutes, scimRoutes];
+const ROUTE_FAMILIES: ReadonlyArray<(app: FastifyInstance) => void> = [adminRoutes, auditLogRoutes, billingRoutes, runnerGroupRoutes, orgsRoutes, teamsRoutes, runnersRoutes, runnerSideRoutes, externalGroupsRoutes, scimRoutes, metaRoutes, hypermediaRoutes];
 
 export interface BuildAppOptions {
   config: Config;
@@ -75,6 +77,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       { prefix },
     );
   }
+  // Avatars and the pages `html_url` names live at the host's root, not under the API (src/rest/links/routes.ts).
+  await app.register(async (scope) => webRoutes(scope));
 
   if (options.storage === undefined) app.addHook('onClose', () => storage.close());
 
