@@ -2,7 +2,7 @@
  * Composition root: `buildApp` wires configuration, storage and clock into a Fastify instance. No I/O happens on
  * import; `main.ts` and the CLI are the only callers that listen.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './app-context.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
@@ -44,6 +44,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const storage = options.storage ?? openStorage(config.storage, { readCache: config.readCache });
   if (options.skipMigrations !== true) await migrateToLatest(storage);
 
+  function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    app.answerFrameworkError(error, request, reply);
+  }
+
   // Requests in flight, for a graceful close (src/http/shutdown.ts).
   const inFlight = new InFlightResponses();
   const app = Fastify({
@@ -56,6 +60,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: 64 * 1024 * 1024,
     trustProxy: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    // Errors before routing get GitHub's body and headers too (src/http/conventions.ts).
+    frameworkErrors: answerFrameworkError,
   });
 
   const ctx: AppContext = {

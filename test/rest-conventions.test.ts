@@ -90,11 +90,19 @@ describe(`REST conventions (${storageKind})`, () => {
       assert.equal(malformed.headers.get('x-oauth-scopes'), 'admin:enterprise, admin:org');
       assert.equal(rate(malformed).used, before.used + 2);
 
+      // Fastify refuses a malformed percent-escape before routing: GitHub's body, the caller's headers all the same.
+      const badUrl = await t.request('GET', '/orgs/%zz/teams', { token: seed.ownerToken });
+      assert.equal(badUrl.status, 400);
+      assert.equal(badUrl.body.status, '400');
+      assert.equal(typeof badUrl.body.documentation_url, 'string');
+      assert.equal(badUrl.headers.get('x-oauth-scopes'), 'admin:enterprise, admin:org');
+      assert.equal(rate(badUrl).used, before.used + 3);
+
       const tooLarge = await oversized(t.url, `/orgs/${seed.org.login}/teams`, seed.ownerToken);
       assert.equal(tooLarge.status, 413);
       assert.equal(JSON.parse(tooLarge.body).status, '413');
       assert.equal(tooLarge.headers['x-oauth-scopes'], 'admin:enterprise, admin:org');
-      assert.equal(Number(tooLarge.headers['x-ratelimit-used']), before.used + 3);
+      assert.equal(Number(tooLarge.headers['x-ratelimit-used']), before.used + 4);
       assert.equal(tooLarge.headers['x-ratelimit-resource'], 'core');
     });
 
@@ -159,6 +167,8 @@ describe(`REST conventions (${storageKind})`, () => {
         assert.equal(bad.status, 401);
         assert.equal(bad.body.message, 'Bad credentials');
       }
+      const withQuery = await t.request('GET', '/api/v3?per_page=1', { token: seed.ownerToken });
+      assert.equal(withQuery.body.current_user_url, `${t.url}/api/v3/user`);
       assert.equal((await t.request('GET', '/api/v3/user/', { token: seed.ownerToken })).status, 404);
       assert.equal((await t.request('GET', `/orgs/${seed.org.login}/`, { token: seed.ownerToken })).status, 404);
       // octokit against a GHES-style base URL.

@@ -141,6 +141,11 @@ export class ReportedRateLimits {
   }
 }
 
+/** Whether a request URL is on the GitHub Enterprise Server paths: `/api/v3/…`, or the API root `/api/v3` itself. */
+export function isEnterpriseServerPath(url: string): boolean {
+  return url.startsWith('/api/v3') && (url.length === 7 || url[7] === '/' || url[7] === '?');
+}
+
 /** Marks the conventions hook, so a route never gets it twice. */
 const CONVENTIONS = Symbol('gatehouse.conventions');
 
@@ -164,7 +169,7 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
    * headers (and `X-OAuth-Scopes`) too.
    */
   function begin(request: FastifyRequest, reply: FastifyReply): ApiError | undefined {
-    request.apiBase = request.url.startsWith('/api/v3/') || request.url === '/api/v3' ? `${publicOrigin}/api/v3` : ctx.config.publicUrl;
+    request.apiBase = isEnterpriseServerPath(request.url) ? `${publicOrigin}/api/v3` : ctx.config.publicUrl;
     reply.header('x-github-request-id', nextRequestId());
     reply.header('x-github-media-type', 'github.v3; format=json');
     const requested = request.headers['x-github-api-version'];
@@ -284,20 +289,24 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   });
 
   app.setErrorHandler((error, request, reply) => renderRestError(error, request, reply));
-  // No route, so no route hook: the 404 carries the same headers, and counts against the caller's own bucket (the
-  // token's when a valid one is sent, with `X-OAuth-Scopes`; else the address's).
-  app.setNotFoundHandler((request, reply) => {
+  /**
+   * A response with no route, so no route hook: the same headers, counted against the caller's own bucket (the
+   * token's when a valid one is sent, with `X-OAuth-Scopes`; else the address's).
+   */
+  function answerUnrouted(request: FastifyRequest, reply: FastifyReply, error: ApiError): Promise<FastifyReply> {
     const versionError = begin(request, reply);
     return new Promise<FastifyReply>((resolve) => {
-      const render = (error: unknown): void => {
-        resolve(renderRestError(error, request, reply));
+      const render = (failure: unknown): void => {
+        resolve(renderRestError(failure, request, reply));
       };
-      identify(
-        request,
-        false,
-        (principal) => render(account(request, reply, principal, 'core', true) ?? versionError ?? new ApiError(404, 'Not Found')),
-        render,
-      );
+      identify(request, false, (principal) => render(account(request, reply, principal, 'core', true) ?? versionError ?? error), render);
     });
+  }
+
+  app.setNotFoundHandler((request, reply) => answerUnrouted(request, reply, new ApiError(404, 'Not Found')));
+  // Fastify's own refusals before routing (a malformed percent-escape in the path, an over-long parameter), passed
+  // here by the `frameworkErrors` option (src/app.ts).
+  app.decorate('answerFrameworkError', (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    void answerUnrouted(request, reply, toApiError(error, request));
   });
 }

@@ -5,11 +5,15 @@ import type { AuthenticatedToken } from '../domain/accounts/accounts.ts';
 import type { AppContext } from '../app-context.ts';
 import type { RateLimitState } from './rate-limit.ts';
 
+import type { FastifyError, FastifyReply } from 'fastify';
+
 declare module 'fastify' {
   interface FastifyInstance {
     gh: AppContext;
     /** The caller's rate-limit standing for a resource, read without counting (`GET /rate_limit`). */
     rateLimits: { peek(request: FastifyRequest, resource: string): RateLimitState };
+    /** Answers Fastify's `frameworkErrors` (errors before routing) as GitHub would (src/http/conventions.ts). */
+    answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void;
   }
   interface FastifyRequest {
     /** The caller, or null before authentication / on routes with `config.auth: false`. */

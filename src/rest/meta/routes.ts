@@ -3,8 +3,8 @@
  * `gh auth status` calls), `GET /rate_limit` and `GET /meta`. None needs a token; a token that is sent is used (its
  * scopes in `X-OAuth-Scopes`, its own rate-limit buckets) and an invalid one is `401 Bad credentials`, as on GitHub.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DEFAULT_API_VERSION } from '../../http/conventions.ts';
+import type { FastifyInstance } from 'fastify';
+import { DEFAULT_API_VERSION, isEnterpriseServerPath } from '../../http/conventions.ts';
 
 /** The GitHub Enterprise Server release whose REST description Gatehouse follows (reported as `installed_version`). */
 export const GHES_COMPATIBLE_VERSION = '3.19.0';
@@ -28,11 +28,6 @@ function rootDocument(apiBase: string): Record<string, string> {
   };
 }
 
-/** Whether the request came the GitHub Enterprise Server way (`/api/v3/…`). */
-function isEnterpriseServerPath(request: FastifyRequest): boolean {
-  return request.url === '/api/v3' || request.url.startsWith('/api/v3/') || request.url.startsWith('/api/v3?');
-}
-
 export function metaRoutes(app: FastifyInstance): void {
   const optional = { auth: 'optional' as const, docs: 'https://docs.github.com/rest/meta/meta' };
 
@@ -45,7 +40,7 @@ export function metaRoutes(app: FastifyInstance): void {
   // GitHub Enterprise Server reports its installed version here; api.github.com style (the root) has no such field.
   app.get('/meta', { config: { ...optional, docs: 'https://docs.github.com/rest/meta/meta#get-github-meta-information' } }, async (request) => {
     const body: Record<string, unknown> = { verifiable_password_authentication: false };
-    if (isEnterpriseServerPath(request)) body.installed_version = GHES_COMPATIBLE_VERSION;
+    if (isEnterpriseServerPath(request.url)) body.installed_version = GHES_COMPATIBLE_VERSION;
     return body;
   });
 
