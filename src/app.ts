@@ -2,7 +2,7 @@
  * Composition root: `buildApp` wires configuration, storage and clock into a Fastify instance. No I/O happens on
  * import; `main.ts` and the CLI are the only callers that listen.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './app-context.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
@@ -11,6 +11,8 @@ import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
 import { adminRoutes } from './rest/admin/routes.ts';
+import { hypermediaRoutes, webRoutes } from './rest/links/routes.ts';
+import { metaRoutes } from './rest/meta/routes.ts';
 import { auditLogRoutes } from './rest/audit-log/routes.ts';
 import { billingRoutes } from './rest/billing/routes.ts';
 import { externalGroupsRoutes } from './rest/external-groups/routes.ts';
@@ -26,7 +28,7 @@ import { openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
 /** Every route family, each registered at the root (api.github.com style) and under `/api/v3` (GHES style). */
-const ROUTE_FAMILIES: ReadonlyArray<(app: FastifyInstance) => void> = [adminRoutes, auditLogRoutes, billingRoutes, runnerGroupRoutes, orgsRoutes, teamsRoutes, runnersRoutes, runnerSideRoutes, externalGroupsRoutes, scimRoutes];
+const ROUTE_FAMILIES: ReadonlyArray<(app: FastifyInstance) => void> = [adminRoutes, auditLogRoutes, billingRoutes, runnerGroupRoutes, orgsRoutes, teamsRoutes, runnersRoutes, runnerSideRoutes, externalGroupsRoutes, scimRoutes, metaRoutes, hypermediaRoutes];
 
 export interface BuildAppOptions {
   config: Config;
@@ -42,6 +44,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const storage = options.storage ?? openStorage(config.storage, { readCache: config.readCache });
   if (options.skipMigrations !== true) await migrateToLatest(storage);
 
+  function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    app.answerFrameworkError(error, request, reply);
+  }
+
   // Requests in flight, for a graceful close (src/http/shutdown.ts).
   const inFlight = new InFlightResponses();
   const app = Fastify({
@@ -54,6 +60,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: 64 * 1024 * 1024,
     trustProxy: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    // Errors before routing get GitHub's body and headers too (src/http/conventions.ts).
+    frameworkErrors: answerFrameworkError,
   });
 
   const ctx: AppContext = {
@@ -75,6 +83,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       { prefix },
     );
   }
+  // Avatars and the pages `html_url` names live at the host's root, not under the API (src/rest/links/routes.ts).
+  await app.register(async (scope) => webRoutes(scope));
 
   if (options.storage === undefined) app.addHook('onClose', () => storage.close());
 

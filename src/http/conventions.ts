@@ -17,6 +17,7 @@ import {
 } from '../errors/api-error.ts';
 import type { AppContext } from '../app-context.ts';
 import { nowMs } from '../domain/context.ts';
+import type { RateLimitState } from './rate-limit.ts';
 
 export const SUPPORTED_API_VERSIONS = ['2026-03-10', '2022-11-28'] as const;
 export const DEFAULT_API_VERSION = '2022-11-28';
@@ -99,6 +100,52 @@ export function requestIdSource(): () => string {
   };
 }
 
+/** `config.auth` of a route: a token is required (default), optional (used when sent), or not read at all. */
+type RouteAuth = boolean | 'optional';
+
+/**
+ * The caller's own bucket for one rate-limit resource: per token when a valid one was sent, else per address.
+ * Resources are counted apart, as GitHub counts `core` and `scim` apart
+ * (https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user).
+ */
+function rateKey(resource: string, request: FastifyRequest): string {
+  return request.principal === null ? `${resource}\u0000ip:${request.ip}` : `${resource}\u0000token:${request.principal.tokenId}`;
+}
+
+const WINDOW_MS = 3_600_000;
+const REPORTED_LIMIT = 5000;
+
+/**
+ * The last state the rate limiter reported per bucket, so `GET /rate_limit` (and its own headers) can report a
+ * caller's standing without counting ("Accessing this endpoint does not count against your REST API rate limit",
+ * https://docs.github.com/rest/rate-limit/rate-limit). Kept beside the limiter because its interface only counts; a
+ * bucket not seen in the current one-hour window reports as fresh.
+ */
+export class ReportedRateLimits {
+  private readonly states = new Map<string, RateLimitState>();
+
+  constructor(private readonly limitPerHour: number) {}
+
+  record(key: string, state: RateLimitState): RateLimitState {
+    if (this.states.size > 100_000) this.states.clear();
+    this.states.set(key, state);
+    return state;
+  }
+
+  peek(key: string, nowMs: number): RateLimitState {
+    const state = this.states.get(key);
+    if (state !== undefined && state.reset * 1000 > nowMs) return { ...state, exceeded: false };
+    const limit = this.limitPerHour > 0 ? this.limitPerHour : REPORTED_LIMIT;
+    const reset = Math.floor((nowMs - (nowMs % WINDOW_MS) + WINDOW_MS) / 1000);
+    return { limit, remaining: limit, used: 0, reset, exceeded: false };
+  }
+}
+
+/** Whether a request URL is on the GitHub Enterprise Server paths: `/api/v3/…`, or the API root `/api/v3` itself. */
+export function isEnterpriseServerPath(url: string): boolean {
+  return url.startsWith('/api/v3') && (url.length === 7 || url[7] === '/' || url[7] === '?');
+}
+
 /** Marks the conventions hook, so a route never gets it twice. */
 const CONVENTIONS = Symbol('gatehouse.conventions');
 
@@ -116,22 +163,53 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
 
   const nextRequestId = requestIdSource();
 
-  /** What every response carries, and the API version check: for routed requests and 404s alike. */
-  function begin(request: FastifyRequest, reply: FastifyReply): void {
-    request.apiBase = request.url.startsWith('/api/v3/') ? `${publicOrigin}/api/v3` : ctx.config.publicUrl;
+  /**
+   * What every response carries, routed requests and 404s alike. Never throws: the unsupported-version error it
+   * returns is thrown only after the caller has been identified and counted, so that 400 carries the rate-limit
+   * headers (and `X-OAuth-Scopes`) too.
+   */
+  function begin(request: FastifyRequest, reply: FastifyReply): ApiError | undefined {
+    request.apiBase = isEnterpriseServerPath(request.url) ? `${publicOrigin}/api/v3` : ctx.config.publicUrl;
     reply.header('x-github-request-id', nextRequestId());
     reply.header('x-github-media-type', 'github.v3; format=json');
     const requested = request.headers['x-github-api-version'];
     const version = Array.isArray(requested) ? requested[0] : requested;
     if (version !== undefined && !(SUPPORTED_API_VERSIONS as readonly string[]).includes(version)) {
       const list = SUPPORTED_API_VERSIONS.map((v, i) => `"${v}"${i === 0 ? ' (most recent)' : ''}`).join(', ');
-      throw new ApiError(
+      return new ApiError(
         400,
         `The version you specified in the "X-GitHub-Api-Version" request header, "${version}", is not a supported version. The following versions are currently supported: ${list}.`,
         { code: 'unsupported_version' },
       );
     }
     reply.header('x-github-api-version-selected', version ?? DEFAULT_API_VERSION);
+    return undefined;
+  }
+
+  /**
+   * Identifies the caller from the `Authorization` header (a valid token, or none), and calls `then` with the
+   * principal (undefined when anonymous) and the authentication failure, if any, to report once counted: a missing
+   * token is a failure only where the route requires one; a token that is sent but invalid always is (GitHub answers
+   * `401 Bad credentials` even on endpoints that need no authentication).
+   * Synchronous when the token lookup is (a cached token): no promise on the hot path.
+   */
+  function identify(
+    request: FastifyRequest,
+    required: boolean,
+    then: (principal: AuthenticatedToken | undefined, failure: ApiError | undefined) => void,
+    fail: (error: Error) => void,
+  ): void {
+    const token = parseAuthorization(request.headers.authorization);
+    if (token === undefined) {
+      then(undefined, required ? requiresAuthentication() : undefined);
+      return;
+    }
+    const authenticated = token === '' ? undefined : authenticateToken(ctx, token);
+    if (authenticated instanceof Promise) {
+      authenticated.then((principal) => then(principal, principal === undefined ? badCredentials() : undefined), fail);
+      return;
+    }
+    then(authenticated, authenticated === undefined ? badCredentials() : undefined);
   }
 
   /**
@@ -139,32 +217,36 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
    * authenticate, which rate-limit resource) are read once rather than from `request.routeOptions` on every request
    * (that getter builds a fresh object each time: ~10% of a cached GET). Callback style, not async: on a cached token
    * the hook runs without a promise.
+   *
+   * Order (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api): the caller is identified and
+   * counted first (by token, or by address when there is no valid token), so every response — the 401s, the 400 of
+   * an unsupported `X-GitHub-Api-Version` — carries the caller's own `x-ratelimit-*`; then an exceeded limit, the
+   * version and the authentication failure are reported, in that order.
    */
-  function conventionsHook(auth: boolean, rateResource: string): onRequestHookHandler {
+  function conventionsHook(auth: RouteAuth, rateResource: string, counted: boolean): onRequestHookHandler {
     const hook: onRequestHookHandler = (request, reply, done) => {
-      begin(request, reply);
-      if (!auth) {
-        countRequest(request, reply, `ip:${request.ip}`, rateResource);
-        done();
+      const versionError = begin(request, reply);
+      if (auth === false) {
+        // Routes that authenticate their own credentials (the runner side): counted by address.
+        const limited = account(request, reply, undefined, rateResource, counted);
+        done(limited ?? versionError);
         return;
       }
-      const token = parseAuthorization(request.headers.authorization);
-      if (token === undefined) throw requiresAuthentication();
-      const authenticated = token === '' ? undefined : authenticateToken(ctx, token);
-      if (authenticated instanceof Promise) {
-        authenticated.then((principal) => {
+      identify(
+        request,
+        auth === true,
+        (principal, failure) => {
+          let error: Error | undefined;
           try {
-            signIn(request, reply, principal, rateResource);
-          } catch (error) {
-            done(error as Error);
-            return;
+            error = account(request, reply, principal, rateResource, counted) ?? versionError ?? failure;
+          } catch (thrown) {
+            error = thrown as Error;
           }
-          done();
-        }, done);
-        return;
-      }
-      signIn(request, reply, authenticated, rateResource);
-      done();
+          if (error === undefined) done();
+          else done(error);
+        },
+        (error) => done(error),
+      );
     };
     return Object.assign(hook, { [CONVENTIONS]: true });
   }
@@ -173,33 +255,58 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   app.addHook('onRoute', (route) => {
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     if (existing.some((hook) => CONVENTIONS in hook)) return;
-    route.onRequest = [conventionsHook(route.config?.auth !== false, route.config?.rateResource ?? 'core'), ...existing];
+    const auth = route.config?.auth ?? true;
+    route.onRequest = [conventionsHook(auth, route.config?.rateResource ?? 'core', route.config?.rateCounted !== false), ...existing];
   });
 
-  function signIn(request: FastifyRequest, reply: FastifyReply, principal: AuthenticatedToken | undefined, rateResource: string): void {
-    if (principal === undefined) throw badCredentials();
-    request.principal = principal;
-    reply.header('x-oauth-scopes', principal.grantedScopes);
-    countRequest(request, reply, `token:${principal.tokenId}`, rateResource);
-  }
-
-  function countRequest(request: FastifyRequest, reply: FastifyReply, rateKey: string, rateResource: string): void {
-    const state = ctx.rateLimiter.hit(rateKey, nowMs(ctx.clock));
+  /**
+   * Signs the caller in (a valid token: `request.principal` and `X-OAuth-Scopes`) and counts the request against
+   * the caller's own bucket for `rateResource`: per token, or per address without a valid one. Returns the 403 for
+   * an exceeded limit (enforced only with GATEHOUSE_RATE_LIMIT). `counted: false` reports without counting.
+   */
+  function account(request: FastifyRequest, reply: FastifyReply, principal: AuthenticatedToken | undefined, rateResource: string, counted: boolean): ApiError | undefined {
+    if (principal !== undefined) {
+      request.principal = principal;
+      reply.header('x-oauth-scopes', principal.grantedScopes);
+    }
+    const key = rateKey(rateResource, request);
+    const now = nowMs(ctx.clock);
+    const state = counted ? seen.record(key, ctx.rateLimiter.hit(key, now)) : seen.peek(key, now);
     reply.header('x-ratelimit-limit', state.limit);
     reply.header('x-ratelimit-remaining', state.remaining);
     reply.header('x-ratelimit-used', state.used);
     reply.header('x-ratelimit-reset', state.reset);
     reply.header('x-ratelimit-resource', rateResource);
-    if (state.exceeded) {
-      throw new ApiError(403, `API rate limit exceeded for ${request.principal?.user.login ?? request.ip}.`, { code: 'rate_limited' });
+    if (counted && state.exceeded) {
+      return new ApiError(403, `API rate limit exceeded for ${request.principal?.user.login ?? request.ip}.`, { code: 'rate_limited' });
     }
+    return undefined;
   }
 
+  const seen = new ReportedRateLimits(ctx.config.rateLimitPerHour);
+  app.decorate('rateLimits', {
+    peek: (request: FastifyRequest, resource: string) => seen.peek(rateKey(resource, request), nowMs(ctx.clock)),
+  });
+
   app.setErrorHandler((error, request, reply) => renderRestError(error, request, reply));
-  // No route, so no route hook: the 404 carries the same headers and counts against the caller's address.
-  app.setNotFoundHandler((request, reply) => {
-    begin(request, reply);
-    countRequest(request, reply, `ip:${request.ip}`, 'core');
-    return renderRestError(new ApiError(404, 'Not Found'), request, reply);
+  /**
+   * A response with no route, so no route hook: the same headers, counted against the caller's own bucket (the
+   * token's when a valid one is sent, with `X-OAuth-Scopes`; else the address's).
+   */
+  function answerUnrouted(request: FastifyRequest, reply: FastifyReply, error: ApiError): Promise<FastifyReply> {
+    const versionError = begin(request, reply);
+    return new Promise<FastifyReply>((resolve) => {
+      const render = (failure: unknown): void => {
+        resolve(renderRestError(failure, request, reply));
+      };
+      identify(request, false, (principal) => render(account(request, reply, principal, 'core', true) ?? versionError ?? error), render);
+    });
+  }
+
+  app.setNotFoundHandler((request, reply) => answerUnrouted(request, reply, new ApiError(404, 'Not Found')));
+  // Fastify's own refusals before routing (a malformed percent-escape in the path, an over-long parameter), passed
+  // here by the `frameworkErrors` option (src/app.ts).
+  app.decorate('answerFrameworkError', (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    void answerUnrouted(request, reply, toApiError(error, request));
   });
 }

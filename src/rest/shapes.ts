@@ -21,7 +21,28 @@ function webBase(apiBase: string): string {
   return origin;
 }
 
-export function toSimpleUser(user: UserRow, apiBase: string): Record<string, unknown> {
+/**
+ * Whose email a caller sees. GitHub shows an account's `email` to others only when the account made it its public
+ * email (https://docs.github.com/rest/users/users#get-a-user: "The email key in the following response is the
+ * publicly visible email address from your GitHub profile page"); Gatehouse has no public-email setting, so the
+ * address (often a work email an identity provider provisioned) is shown only to the account itself and to a site
+ * administrator whose token has `site_admin`. Everyone else, other tenants included, gets `null`.
+ */
+export interface EmailViewer {
+  readonly user: { readonly id: number; readonly site_admin: 0 | 1 };
+  readonly scopes: ReadonlySet<string>;
+}
+
+export function mayReadEmail(user: UserRow, viewer: EmailViewer | null | undefined): boolean {
+  if (viewer === null || viewer === undefined) return false;
+  return viewer.user.id === user.id || (viewer.user.site_admin === 1 && viewer.scopes.has('site_admin'));
+}
+
+/**
+ * GitHub's `simple-user`. `email` is null unless `viewer` may read it (`mayReadEmail`); lists of members and
+ * inviters pass no viewer, as GitHub shows no address there.
+ */
+export function toSimpleUser(user: UserRow, apiBase: string, viewer?: EmailViewer | null): Record<string, unknown> {
   const url = `${apiBase}/users/${user.login}`;
   return {
     login: user.login,
@@ -43,7 +64,7 @@ export function toSimpleUser(user: UserRow, apiBase: string): Record<string, unk
     type: 'User',
     site_admin: user.site_admin === 1,
     name: user.name,
-    email: user.email,
+    email: mayReadEmail(user, viewer) ? user.email : null,
     user_view_type: 'public',
   };
 }
@@ -53,8 +74,8 @@ export function toSimpleUser(user: UserRow, apiBase: string): Record<string, unk
  * into a new literal: spreads of this size made V8 fall back to slow objects (a third of `GET /user`'s CPU, with the GC
  * they caused).
  */
-export function toFullUser(user: UserRow, apiBase: string): Record<string, unknown> {
-  const out = toSimpleUser(user, apiBase);
+export function toFullUser(user: UserRow, apiBase: string, viewer: EmailViewer | null): Record<string, unknown> {
+  const out = toSimpleUser(user, apiBase, viewer);
   out.company = null;
   out.blog = null;
   out.location = null;
@@ -74,8 +95,8 @@ export function toFullUser(user: UserRow, apiBase: string): Record<string, unkno
 }
 
 /** The `private-user` shape of `GET /user`: the public profile plus the owner-only counters (Gatehouse hosts no repositories). */
-export function toPrivateUser(user: UserRow, apiBase: string): Record<string, unknown> {
-  const out = toFullUser(user, apiBase);
+export function toPrivateUser(user: UserRow, apiBase: string, viewer: EmailViewer): Record<string, unknown> {
+  const out = toFullUser(user, apiBase, viewer);
   out.user_view_type = 'private';
   out.private_gists = 0;
   out.total_private_repos = 0;

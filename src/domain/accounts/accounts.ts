@@ -2,7 +2,7 @@
  * Accounts: enterprises, organizations, users, their memberships and access tokens. Every rule about who exists and
  * who belongs where lives here; routes and the CLI only call these functions.
  */
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { validationFailed } from '../../errors/api-error.ts';
 import { generatePersonalAccessToken, hashToken } from '../../auth/tokens.ts';
 import { expandScopes, parseScopes } from '../../auth/scopes.ts';
@@ -10,6 +10,7 @@ import { isUniqueViolation } from '../../storage/db.ts';
 import { precompiled } from '../../storage/precompiled.ts';
 import { cachedRead, thenMaybe, type MaybePromise } from '../../storage/read-cache.ts';
 import type {
+  AccessTokenTable,
   EnterpriseRole,
   EnterpriseRow,
   OrganizationRow,
@@ -297,6 +298,11 @@ export async function findOrganization(db: Db, login: string): Promise<Organizat
   return db.selectFrom('organizations').selectAll().where('login_lower', '=', login.toLowerCase()).executeTakeFirst();
 }
 
+/** An organization by its numeric id (GitHub's `/organizations/{org_id}/…` URLs). */
+export async function findOrganizationById(db: Db, id: number): Promise<OrganizationRow | undefined> {
+  return db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 const organizationWithRoles = precompiled((db, p: { login: string; userId: number }) =>
   db
     .selectFrom('organizations as o')
@@ -369,6 +375,16 @@ export async function createAccessToken(
     await recordAudit(trx, ctx.clock, { action: 'personal_access_token.create', actor, user, data: { scopes } });
     return { token, id: row.id, scopes, createdAt: now };
   });
+}
+
+export type AccessTokenRow = Selectable<AccessTokenTable>;
+
+/** A token by id with its user (the token's `url`, `GET /authorizations/{id}`); never the secret, which is not stored. */
+export async function findAccessToken(db: Db, id: number): Promise<{ token: AccessTokenRow; user: UserRow } | undefined> {
+  const token = await db.selectFrom('access_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  if (token === undefined) return undefined;
+  const user = await db.selectFrom('users').selectAll().where('id', '=', token.user_id).executeTakeFirst();
+  return user === undefined ? undefined : { token, user };
 }
 
 /** The caller behind a token; shared between requests by the read cache, so never modified. */

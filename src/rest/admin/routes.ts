@@ -3,10 +3,16 @@
  * them (GHES site admin): create users and organizations, mint tokens for a user. Creating enterprises and setting
  * enterprise roles have no GitHub REST equivalent; they are Gatehouse extensions under `/admin/enterprises`.
  * All of it requires a site administrator's token with the `site_admin` scope.
+ *
+ * Also here, for any authenticated caller as on GitHub: `GET /user` (the caller) and `GET /users/{username}` (any
+ * account; its email only to itself and site administrators, see `mayReadEmail`), and `GET /authorizations/{id}`,
+ * the `url` of a minted token, for the token's user and site administrators.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   createAccessToken,
+  findAccessToken,
+  type AccessTokenRow,
   createEnterprise,
   createOrganization,
   createUser,
@@ -16,7 +22,8 @@ import {
 } from '../../domain/accounts/accounts.ts';
 import { notFound } from '../../errors/api-error.ts';
 import { actorOf, principalOf, requireScopes } from '../../http/access.ts';
-import { toEnterprise, toFullUser, toOrganizationSimple, toPrivateUser, toSimpleUser } from '../shapes.ts';
+import type { UserRow } from '../../storage/tables.ts';
+import { toEnterprise, toFullUser, toOrganizationSimple, toPrivateUser, toSimpleUser, type EmailViewer } from '../shapes.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-server@3.19/rest/enterprise-admin';
 
@@ -24,6 +31,30 @@ const DOCS = 'https://docs.github.com/enterprise-server@3.19/rest/enterprise-adm
 function requireSiteAdmin(request: FastifyRequest, reply: FastifyReply): void {
   if (principalOf(request).user.site_admin !== 1) throw notFound();
   requireScopes(request, reply, ['site_admin']);
+}
+
+/**
+ * GitHub's `authorization` shape (https://docs.github.com/enterprise-server@3.19/rest/enterprise-admin/users#create-an-impersonation-oauth-token).
+ * `token` is the secret only in the response that mints it; reads show `""`, as GitHub's do. `app.url` is the API
+ * root, which Gatehouse serves.
+ */
+function toAuthorization(token: AccessTokenRow, user: UserRow, secret: string, apiBase: string, viewer: EmailViewer): Record<string, unknown> {
+  return {
+    id: token.id,
+    url: `${apiBase}/authorizations/${token.id}`,
+    scopes: token.scopes.split(/[\s,]+/).filter((s) => s !== ''),
+    token: secret,
+    token_last_eight: token.token_last_eight,
+    hashed_token: null,
+    app: { client_id: 'gatehouse', name: 'Gatehouse impersonation', url: apiBase },
+    note: token.note,
+    note_url: null,
+    updated_at: token.created_at,
+    created_at: token.created_at,
+    fingerprint: null,
+    user: toSimpleUser(user, apiBase, viewer),
+    expires_at: token.expires_at,
+  };
 }
 
 export function adminRoutes(app: FastifyInstance): void {
@@ -45,7 +76,7 @@ export function adminRoutes(app: FastifyInstance): void {
       requireSiteAdmin(request, reply);
       const { login, email, name, site_admin } = request.body;
       const user = await createUser(ctx, ctx.db, { login, email, name, siteAdmin: site_admin }, actorOf(request));
-      return reply.code(201).send(toSimpleUser(user, request.apiBase));
+      return reply.code(201).send(toSimpleUser(user, request.apiBase, principalOf(request)));
     },
   );
 
@@ -94,22 +125,26 @@ export function adminRoutes(app: FastifyInstance): void {
       const user = await findUserByLogin(ctx.db, request.params.username);
       if (user === undefined) throw notFound();
       const issued = await createAccessToken(ctx, user, request.body?.scopes ?? [], request.body?.note ?? null, actorOf(request));
-      return reply.code(201).send({
-        id: issued.id,
-        url: `${request.apiBase}/authorizations/${issued.id}`,
-        scopes: issued.scopes,
-        token: issued.token,
-        token_last_eight: issued.token.slice(-8),
-        hashed_token: null,
-        app: { client_id: 'gatehouse', name: 'Gatehouse impersonation', url: request.apiBase },
-        note: request.body?.note ?? null,
-        note_url: null,
-        updated_at: issued.createdAt,
-        created_at: issued.createdAt,
-        fingerprint: null,
-        user: toSimpleUser(user, request.apiBase),
-        expires_at: null,
-      });
+      const row = await findAccessToken(ctx.db, issued.id);
+      if (row === undefined) throw notFound();
+      return reply.code(201).send(toAuthorization(row.token, user, issued.token, request.apiBase, principalOf(request)));
+    },
+  );
+
+  // The `url` of a minted token. GitHub Enterprise Server's OAuth Authorizations API
+  // (https://docs.github.com/enterprise-server@3.19/rest/oauth-authorizations/oauth-authorizations#get-a-single-authorization):
+  // the token's own user sees it, and so does a site administrator; to anyone else it does not exist (404).
+  app.get<{ Params: { authorization_id: string } }>(
+    '/authorizations/:authorization_id',
+    { config: { docs: 'https://docs.github.com/enterprise-server@3.19/rest/oauth-authorizations/oauth-authorizations#get-a-single-authorization' } },
+    async (request) => {
+      const principal = principalOf(request);
+      const id = /^[1-9][0-9]{0,15}$/.test(request.params.authorization_id) ? Number(request.params.authorization_id) : undefined;
+      const found = id === undefined || id > Number.MAX_SAFE_INTEGER ? undefined : await findAccessToken(ctx.db, id);
+      if (found === undefined) throw notFound();
+      const siteAdmin = principal.user.site_admin === 1 && principal.scopes.has('site_admin');
+      if (found.user.id !== principal.user.id && !siteAdmin) throw notFound();
+      return toAuthorization(found.token, found.user, '', request.apiBase, principal);
     },
   );
 
@@ -159,11 +194,16 @@ export function adminRoutes(app: FastifyInstance): void {
     },
   );
 
-  app.get('/user', async (request) => toPrivateUser(principalOf(request).user, request.apiBase));
+  // https://docs.github.com/rest/users/users#get-the-authenticated-user: any token, no scope needed.
+  app.get('/user', { config: { docs: 'https://docs.github.com/rest/users/users#get-the-authenticated-user' } }, async (request) => {
+    const principal = principalOf(request);
+    return toPrivateUser(principal.user, request.apiBase, principal);
+  });
 
-  app.get<{ Params: { username: string } }>('/users/:username', async (request) => {
+  // https://docs.github.com/rest/users/users#get-a-user: any authenticated caller; the email only where it may be read.
+  app.get<{ Params: { username: string } }>('/users/:username', { config: { docs: 'https://docs.github.com/rest/users/users#get-a-user' } }, async (request) => {
     const user = await findUserByLogin(ctx.db, request.params.username);
     if (user === undefined) throw notFound();
-    return toFullUser(user, request.apiBase);
+    return toFullUser(user, request.apiBase, principalOf(request));
   });
 }

@@ -12,8 +12,8 @@
  *   as GitHub does; Gatehouse keeps every membership concealed, so that URL answers 404.
  * - invitations are for owners.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { findOrganization, findUserByLogin } from '../../domain/accounts/accounts.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { findOrganization, findOrganizationById, findUserByLogin } from '../../domain/accounts/accounts.ts';
 import {
   acceptOrgInvitation,
   findOrgInvitation,
@@ -142,20 +142,33 @@ export function orgsRoutes(app: FastifyInstance): void {
     },
   );
 
+  const listTeamsOfInvitation = async (request: FastifyRequest, reply: FastifyReply, orgLogin: string, id: string) => {
+    const org = await orgFor(ctx.db, request, reply, orgLogin, OWNERS);
+    if (!/^\d{1,10}$/.test(id) || Number(id) > MAX_ID) throw notFound();
+    const invitation = await findOrgInvitation(ctx.db, org, Number(id));
+    if (invitation === undefined) throw notFound();
+    const page = parsePage(queryOf(request));
+    const { teams, total } = await listInvitationTeams(ctx.db, invitation, page.perPage, page.offset);
+    setLinkHeader(request, reply, page, total);
+    const parents = new Map(teams.map((t) => [t.id, t]));
+    return teams.map((t) => toTeam(org, t, t.parent_id === null ? undefined : parents.get(t.parent_id), request.apiBase));
+  };
+
   app.get<{ Params: { org: string; invitation_id: string } }>(
     '/orgs/:org/invitations/:invitation_id/teams',
     { config: { docs: `${DOCS}/members#list-organization-invitation-teams` } },
+    (request, reply) => listTeamsOfInvitation(request, reply, request.params.org, request.params.invitation_id),
+  );
+
+  // The id-based form an invitation's `invitation_teams_url` names, as GitHub's does.
+  app.get<{ Params: { org_id: string; invitation_id: string } }>(
+    '/organizations/:org_id/invitations/:invitation_id/teams',
+    { config: { docs: `${DOCS}/members#list-organization-invitation-teams` } },
     async (request, reply) => {
-      const org = await orgFor(ctx.db, request, reply, request.params.org, OWNERS);
-      const id = request.params.invitation_id;
-      if (!/^\d{1,10}$/.test(id) || Number(id) > MAX_ID) throw notFound();
-      const invitation = await findOrgInvitation(ctx.db, org, Number(id));
-      if (invitation === undefined) throw notFound();
-      const page = parsePage(queryOf(request));
-      const { teams, total } = await listInvitationTeams(ctx.db, invitation, page.perPage, page.offset);
-      setLinkHeader(request, reply, page, total);
-      const parents = new Map(teams.map((t) => [t.id, t]));
-      return teams.map((t) => toTeam(org, t, t.parent_id === null ? undefined : parents.get(t.parent_id), request.apiBase));
+      const orgId = request.params.org_id;
+      const org = /^\d{1,10}$/.test(orgId) && Number(orgId) <= MAX_ID ? await findOrganizationById(ctx.db, Number(orgId)) : undefined;
+      if (org === undefined) throw notFound();
+      return listTeamsOfInvitation(request, reply, org.login, request.params.invitation_id);
     },
   );
 

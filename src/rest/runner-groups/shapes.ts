@@ -1,7 +1,9 @@
 /**
  * Row → wire mapping for `runner-groups-enterprise` (OA-GHEC; github-semantics.md §1.3). The public `id` is the
  * per-enterprise group number, never the internal row id. `selected_organizations_url` appears only while visibility
- * is `selected` (the Default-group examples omit it); `network_configuration_id` only when set. URLs use the
+ * is `selected` (the Default-group examples omit it); `network_configuration_id` only when set. `hosted_runners_url`
+ * (optional in the schema) is left out: Gatehouse has no GitHub-hosted runners and GitHub documents no enterprise
+ * endpoint for that URL to name, and every URL Gatehouse emits must resolve. URLs use the
  * hyphenated `runner-groups` path segment everywhere (the spec's examples mix in `runner_groups`; semantics §1.3 says
  * pick one).
  */
@@ -18,7 +20,6 @@ export function toRunnerGroupEnterprise(group: RunnerGroupRow, enterpriseSlug: s
   };
   if (group.visibility === 'selected') body.selected_organizations_url = `${url}/organizations`;
   body.runners_url = `${url}/runners`;
-  body.hosted_runners_url = `${url}/hosted-runners`;
   if (group.network_configuration_id !== null) body.network_configuration_id = group.network_configuration_id;
   body.allows_public_repositories = group.allows_public_repositories === 1;
   body.restricted_to_workflows = group.restricted_to_workflows === 1;

@@ -242,6 +242,17 @@ export function teamsRoutes(app: FastifyInstance): void {
     (request, reply) => deleteMembership(request, reply, request.params, request.params.username),
   );
 
+  // A team's `repositories_url`: Gatehouse hosts no repositories, so a team it shows has none
+  // (https://docs.github.com/enterprise-cloud@latest/rest/teams/teams#list-team-repositories).
+  const listRepos = async (request: FastifyRequest, reply: FastifyReply, p: TeamParams) => {
+    const org = await orgFor(ctx.db, request, reply, p.org, READ);
+    await findVisibleTeam(ctx.db, org.login, p.team_slug, actorOf(request));
+    return [];
+  };
+  app.get<BySlug>('/orgs/:org/teams/:team_slug/repos', { config: { docs: `${DOCS}/teams#list-team-repositories` } }, (request, reply) =>
+    listRepos(request, reply, request.params),
+  );
+
   // By id: the paths the `url` fields name.
   type ById = { Params: { org_id: string; team_id: string } };
   type ByIdUser = { Params: { org_id: string; team_id: string; username: string } };
@@ -254,6 +265,9 @@ export function teamsRoutes(app: FastifyInstance): void {
   );
   app.delete<ById>(byId, { config: { docs: `${DOCS}/teams#delete-a-team` } }, async (request, reply) =>
     destroyTeam(request, reply, await aliasParams(ctx.db, request.params)),
+  );
+  app.get<ById>(`${byId}/repos`, { config: { docs: `${DOCS}/teams#list-team-repositories` } }, async (request, reply) =>
+    listRepos(request, reply, await aliasParams(ctx.db, request.params)),
   );
   app.get<ById>(`${byId}/members`, { config: { docs: `${DOCS}/members#list-team-members` } }, async (request, reply) =>
     listMembers(request, reply, await aliasParams(ctx.db, request.params)),
