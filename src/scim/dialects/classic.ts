@@ -17,6 +17,7 @@
 import { classicGroupHooks, classicUserHooks } from '../../domain/scim/classic/hooks.ts';
 import { GROUP_RESOURCE, USER_SCHEMA, attribute, complexAttribute, type AttributeDefinition, type ResourceSchema } from '../engine/index.ts';
 import type { ScimDialect } from './dialect.ts';
+import { GITHUB_PATCH_ALIASES } from './org.ts';
 
 /** `groups` as the classic contract has it: writable on POST, where it names the groups (organizations) to join. */
 const CLASSIC_GROUPS_ATTRIBUTE: AttributeDefinition = complexAttribute(
@@ -47,11 +48,15 @@ export const classicDialect: ScimDialect = {
     groupSchema: GROUP_RESOURCE,
     users: classicUserHooks,
     groups: classicGroupHooks,
-    // Renames are allowed outside the managed dialect (idp-quirks.md §9.3).
-    userPatch: {},
+    // Renames are allowed outside the managed dialect (idp-quirks.md §9.3). GitHub's PATCH schema lists `givenName`
+    // and `familyName` among a path-less value's keys (with `active`, `userName`, `externalId`): they stand for
+    // `name.givenName` and `name.familyName`.
+    userPatch: { aliases: GITHUB_PATCH_ALIASES },
     // A filtered remove that matches nothing is a no-op (Okta removes members that may already be gone, idp-quirks.md §3).
     groupPatch: { onRemoveNoMatch: 'ignore' },
     unknownSchemaPaths: 'ignore',
+    // GitHub's provisioning example sends `"emails": ["octocat@github.com"]`; lenient mode takes it.
+    stringElements: ['emails'],
   },
   docsUrl: 'https://docs.github.com/enterprise-cloud@latest/rest/enterprise-admin/scim',
   notFound: 'basic-error',

@@ -16,6 +16,14 @@ import { orgUserHooks } from '../../domain/scim/org/hooks.ts';
 import { USER_SCHEMA, type ResourceSchema } from '../engine/index.ts';
 import type { ScimDialect } from './dialect.ts';
 
+/**
+ * Keys of a path-less PATCH value that GitHub's organization SCIM PATCH schema lists and that are not User attributes:
+ * `givenName` and `familyName`, the parts of `name` (`{"op":"replace","value":{"givenName":"New"}}`,
+ * docs.github.com/enterprise-cloud@latest/rest/scim/scim#update-an-attribute-for-a-scim-user). The classic dialect
+ * takes them too. A bare `path` of that name means the same.
+ */
+export const GITHUB_PATCH_ALIASES: Readonly<Record<string, string>> = { givenName: 'name.givenName', familyName: 'name.familyName' };
+
 /** The User resource type of the organization dialect: core schema only. */
 export const ORG_USER_RESOURCE: ResourceSchema = {
   name: 'User',
@@ -33,10 +41,14 @@ export const orgDialect: ScimDialect = {
     groupSchema: undefined,
     users: orgUserHooks,
     groups: undefined,
-    // Renames are allowed outside the managed dialect (idp-quirks.md §9.3).
-    userPatch: {},
+    // Renames are allowed outside the managed dialect (idp-quirks.md §9.3). GitHub's PATCH schema lists `givenName`
+    // and `familyName` among a path-less value's keys (with `active`, `userName`, `externalId`): they stand for
+    // `name.givenName` and `name.familyName`.
+    userPatch: { aliases: GITHUB_PATCH_ALIASES },
     groupPatch: {},
     unknownSchemaPaths: 'ignore',
+    // GitHub's provisioning example sends `"emails": ["octocat@github.com"]`; lenient mode takes it.
+    stringElements: ['emails'],
   },
   docsUrl: 'https://docs.github.com/enterprise-cloud@latest/rest/scim/scim',
   notFound: 'scim-error',

@@ -15,9 +15,9 @@
  * - anything else is a logged 500 with a SCIM body, never a 4xx.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../../errors/api-error.ts';
+import { ApiError, documentationUrlFor } from '../../errors/api-error.ts';
 import { renderRestError, toApiError } from '../../http/conventions.ts';
-import { ERROR_SCHEMA, ScimError, toScimErrorBody } from '../engine/index.ts';
+import { DEFAULT_DOCUMENTATION_URL, ERROR_SCHEMA, ScimError, toScimErrorBody } from '../engine/index.ts';
 import type { ScimDialect } from '../dialects/dialect.ts';
 import { SCIM_MOUNTS, type ScimMount } from '../dialects/mounts.ts';
 
@@ -65,13 +65,13 @@ export function renderScimError(error: unknown, request: FastifyRequest, reply: 
   let scim: ScimError | ApiError;
   if (error instanceof ScimError) scim = error;
   else scim = fromApiError(toApiError(error, request));
-  if (scim instanceof ApiError) {
-    // Keep the rate-limit and scope headers the conventions set; the body is GitHub's.
-    return renderRestError(scim, request, reply);
-  }
   const route = routeOf(request);
   const dialect = resolved ?? route?.mount.dialect;
-  const docs = dialect?.docsUrl ?? request.routeOptions.config.docs;
+  if (scim instanceof ApiError) {
+    // Keep the rate-limit and scope headers the conventions set; the body is GitHub's, with the dialect's page.
+    return renderRestError(scim, request, reply, dialect?.docsUrl);
+  }
+  const docs = documentationUrlFor(dialect?.docsUrl ?? request.routeOptions.config.docs ?? DEFAULT_DOCUMENTATION_URL, request.url);
   const basic =
     (scim.status === 404 && (dialect === undefined || dialect.notFound === 'basic-error')) ||
     (dialect !== undefined && route !== undefined && dialect.basicErrors[route.operation]?.includes(scim.status) === true);

@@ -43,6 +43,13 @@ export interface PatchOptions {
    * RFC 7644 §3.12 describes; `ignore` makes it a no-op for callers that want idempotent removes.
    */
   readonly onRemoveNoMatch?: 'error' | 'ignore';
+  /**
+   * Names that stand for attribute paths in a path-less value's keys and in a bare `path`, where
+   * the schema has no attribute of that name: GitHub's organization SCIM PATCH schema lists
+   * `givenName` and `familyName` among a path-less value's keys, for `name.givenName` and
+   * `name.familyName` (docs.github.com/enterprise-cloud@latest/rest/scim/scim#update-an-attribute-for-a-scim-user).
+   */
+  readonly aliases?: Readonly<Record<string, string>>;
 }
 
 /** Membership delta of a Group PATCH, by member `value`. */
@@ -56,6 +63,11 @@ export interface PatchResult {
   readonly resource: JsonObject;
   /** Whether anything differs from the input, so callers can keep `meta.lastModified` on no-ops. */
   readonly changed: boolean;
+  /**
+   * Core attributes (schema spelling) an operation wrote, removed or left as they were by writing their
+   * value again: what the request set, whether or not it differs (`active` sent as `false` again).
+   */
+  readonly assigned: ReadonlySet<string>;
   /** Present when the resource type has a `members` attribute. */
   readonly memberChanges?: MemberChanges;
 }
@@ -205,6 +217,8 @@ function isReadOnly(target: PatchTarget): boolean {
 }
 
 class PatchApplier {
+  readonly assigned = new Set<string>();
+
   constructor(
     private readonly doc: JsonObject,
     private readonly resolver: TargetResolver,
@@ -241,6 +255,7 @@ class PatchApplier {
 
   private write(target: AttributeTarget, next: JsonValue | undefined): void {
     const { extension, attribute } = target;
+    if (extension === undefined) this.assigned.add(attribute.name);
     const existing = this.container(extension);
     if (next === undefined || isUnassigned(next)) {
       if (existing !== undefined) deleteProperty(existing, attribute.name);
@@ -533,11 +548,11 @@ export function applyPatch(
   options: PatchOptions = {},
 ): PatchResult {
   const doc = structuredClone(resource);
-  const resolver = new TargetResolver(schema, options.immutableAttributes);
+  const resolver = new TargetResolver(schema, options.immutableAttributes, options.aliases);
   const applier = new PatchApplier(doc, resolver, options.onRemoveNoMatch ?? 'error');
   for (const operation of request.operations) applier.apply(operation);
   syncSchemas(doc, resource, schema);
-  const result = { resource: doc, changed: !jsonEquals(resource, doc) };
+  const result = { resource: doc, changed: !jsonEquals(resource, doc), assigned: applier.assigned };
   const members = findAttribute(schema.core.attributes, 'members');
   if (members === undefined) return result;
   const before = memberValues(resource, members);
