@@ -7,7 +7,10 @@
  *   user is a member of": provision and invite), and the core Group, which stands for the organization of the same
  *   name. Semantics: `src/domain/scim/classic/hooks.ts`.
  * - Auth: an enterprise owner ("You must authenticate as an owner of a GitHub enterprise to use its SCIM API") with
- *   `scim:enterprise` or `admin:enterprise` (which includes it).
+ *   `scim:enterprise` or `admin:enterprise` (which includes it); 403 (SCIM error) for an enterprise member who is not
+ *   an owner, 404 for anyone else.
+ * - Requests: as the organization dialect, PATCH takes `givenName`/`familyName` as path-less keys and POST/PUT take
+ *   plain-string `emails` unless strict (seed 000's own example sends `"emails": ["octocat@github.com"]`).
  * - Wire: responses are `application/scim+json` in today's enterprise SCIM shapes, which also satisfy the 2021
  *   shapes (`@octokit/openapi@2.2.1`, documented there as `application/json`); errors are SCIM error bodies except
  *   the 404, GitHub's plain `basic-error` as on every enterprise SCIM path; group PATCH answers 200 with the group,

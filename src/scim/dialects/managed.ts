@@ -6,7 +6,8 @@
  *   `urn:ietf:params:scim:schemas:core:2.0:User` as supported, and its response schema's `schemas` enum has only
  *   that URN), and the core Group.
  * - Semantics: `src/domain/scim/managed/hooks.ts` (accounts, suspension, roles, team sync).
- * - Auth: an enterprise owner's classic token with `scim:enterprise` (or `admin:enterprise`, which includes it).
+ * - Auth: an enterprise owner's classic token with `scim:enterprise` (or `admin:enterprise`, which includes it); 403
+ *   (SCIM error) for an enterprise member who is not an owner, 404 for anyone else (`mounts.ts`).
  * - Errors: SCIM error bodies, except the 404, which is GitHub's plain `basic-error`.
  */
 import { managedGroupHooks, managedUserHooks } from '../../domain/scim/managed/hooks.ts';

@@ -7,8 +7,11 @@
  * - `/scim/v2/enterprises/:enterprise` — any enterprise (slug or id), answered by the dialect registered for its
  *   `kind` in `ENTERPRISE_DIALECTS`; an enterprise whose kind has no dialect yet answers 404.
  * - `/scim/v2/organizations/:org` — organization SCIM (the org dialect): an organization's owner, or an owner of its
- *   enterprise, with `admin:org`; organizations of managed enterprises are not served (404). Its errors, 403 and 404
- *   included, are SCIM error bodies (openapi-contract.md §7), so the mount names its dialect up front.
+ *   enterprise, with `admin:org`; organizations of managed enterprises are not served (404); an organization member
+ *   who is not an owner gets 403, anyone else 404. Its errors, 403 and 404 included, are SCIM error bodies
+ *   (openapi-contract.md §7), so the mount names its dialect up front.
+ * On the enterprise mounts, an enterprise member who is not an owner gets 403 (a SCIM error body) and anyone else
+ * 404 (`enterpriseTenant`).
  * All are registered at the root and under `/api/v3` with every route family.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -44,7 +47,10 @@ export interface ScimMount {
    * style rather than the enterprise default.
    */
   readonly dialect?: ScimDialect;
-  /** Finds tenant and dialect and authorizes the caller: 404 for what they may not see, 403 for a missing scope. */
+  /**
+   * Finds tenant and dialect and authorizes the caller: 404 for what they may not see, 403 (SCIM error) for a member
+   * who is not an owner, 403 for a missing scope.
+   */
   resolve(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<ResolvedScim>;
 }
 

@@ -4,9 +4,11 @@
  *
  * - Resource types: Users only, the core User schema without extensions. The Group routes answer 404 (a SCIM
  *   error), and discovery lists the User resource type and schema only.
- * - Semantics: `src/domain/scim/org/hooks.ts` (provision and invite, link by login, reinstate, `active: false` deletes).
+ * - Semantics: `src/domain/scim/org/hooks.ts` (provision and invite, link by login, reinstate, a request that sets
+ *   `active: false` deletes). PATCH takes GitHub's path-less keys `givenName`/`familyName` (`GITHUB_PATCH_ALIASES`);
+ *   POST and PUT take plain-string `emails` unless strict (`stringElements`).
  * - Auth: an owner of the organization, or of its enterprise, with `admin:org` ("You must authenticate as an owner of
- *   a GitHub organization"); 404 for anyone else. Organizations of Enterprise Managed Users enterprises are not
+ *   a GitHub organization"); 403 (SCIM error, as documented) for a member who is not an owner, 404 for anyone else. Organizations of Enterprise Managed Users enterprises are not
  *   served ("The SCIM API cannot be used … with an organization with managed users"): 404.
  * - Errors: every 4xx is a SCIM error body (`scim-error`, including 403 and 404, unlike enterprise SCIM), except the
  *   401 of a missing token, which no SCIM body is documented for, and PATCH's 429, documented as `basic-error`.

@@ -12,7 +12,9 @@
  * - the REST conventions' `ApiError`s by code: `invalid_json` → 400 `invalidSyntax`, `rate_limited` → 429,
  *   `unsupported_version` → 400 `invalidVers`, 422s → 400 `invalidValue`; 401, 403 and 404 stay GitHub's plain
  *   errors (no SCIM body is documented for them);
- * - anything else is a logged 500 with a SCIM body, never a 4xx.
+ * - anything else is a logged 500 with a SCIM body, never a 4xx;
+ * - `documentation_url` is the dialect's reference page (organization SCIM's, or enterprise SCIM's), on the surface
+ *   answered: under `/api/v3`, the GitHub Enterprise Server page where GHES has one (`documentationUrlFor`).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, documentationUrlFor } from '../../errors/api-error.ts';
