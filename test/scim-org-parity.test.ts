@@ -180,6 +180,16 @@ describe(`organization SCIM parity (${storageKind})`, () => {
     });
     assert.equal(put.status, 200, put.text);
     assert.deepEqual((await get(res.body.id)).body.emails, [{ value: 'plain@github.com' }, { value: 'marked@github.com', primary: true }]);
+
+    // PATCH too: an add beside existing values keeps the primary; a replace makes the first string primary.
+    const added = await patch(res.body.id, { op: 'add', path: 'emails', value: ['added@github.com'] });
+    assert.equal(added.status, 200, added.text);
+    assert.deepEqual((await get(res.body.id)).body.emails, [{ value: 'plain@github.com' }, { value: 'marked@github.com', primary: true }, { value: 'added@github.com' }]);
+    const replaced = await patch(res.body.id, { op: 'replace', value: { emails: ['only@github.com'] } });
+    assert.equal(replaced.status, 200, replaced.text);
+    const final = await get(res.body.id);
+    assert.deepEqual(final.body.emails, [{ value: 'only@github.com', primary: true }]);
+    assert.equal(final.body.meta.version, 'W/"4"');
   });
 
   it('strict mode rejects plain-string emails (GitHub types them as objects) and creates nothing', async () => {
@@ -199,6 +209,22 @@ describe(`organization SCIM parity (${storageKind})`, () => {
       assert.equal(list.body.totalResults, 0);
       const invites = await strict.request('GET', `/orgs/${s.org.login}/invitations`, { token: s.ownerToken });
       assert.deepEqual(invites.body, []);
+      // A PATCH with plain strings is refused too, and changes nothing.
+      const made = await strict.request('POST', path, {
+        token: s.ownerToken,
+        headers: { 'content-type': SCIM, 'user-agent': 'test' },
+        rawBody: JSON.stringify({ schemas: [USER_URN], userName: 'strict@example.com', name: { givenName: 'A', familyName: 'B' }, emails: [{ value: 'a@example.com', primary: true }] }),
+      });
+      assert.equal(made.status, 201, made.text);
+      const patched = await strict.request('PATCH', `${path}/${made.body.id}`, {
+        token: s.ownerToken,
+        headers: { 'content-type': SCIM, 'user-agent': 'test' },
+        rawBody: JSON.stringify({ schemas: [PATCH_URN], Operations: [{ op: 'add', path: 'emails', value: ['b@example.com'] }] }),
+      });
+      assert.equal(patched.status, 400, patched.text);
+      const stored = await strict.request('GET', `${path}/${made.body.id}`, { token: s.ownerToken, headers: { 'user-agent': 'test' } });
+      assert.deepEqual(stored.body.emails, [{ value: 'a@example.com', primary: true }]);
+      assert.equal(stored.body.meta.version, 'W/"1"');
     } finally {
       await strict.close();
     }

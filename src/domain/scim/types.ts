@@ -159,9 +159,10 @@ export interface ScimRules {
    */
   readonly unknownSchemaPaths: 'ignore' | 'reject';
   /**
-   * Multi-valued attributes whose elements a POST or PUT may send as plain strings, unless `config.strictScim`
-   * (GitHub's schemas type them as objects): `emails` in the classic and organization dialects, whose reference
-   * examples send `"emails": ["octocat@github.com"]`. Stored as `{value}`, the first one primary.
+   * Multi-valued attributes whose elements a POST, PUT or PATCH (add or replace of the whole attribute) may send as
+   * plain strings, unless `config.strictScim` (GitHub's schemas type them as objects): `emails` in the classic and
+   * organization dialects, whose reference examples send `"emails": ["octocat@github.com"]`. Stored as `{value}`, the
+   * first one primary unless another is (or, for a PATCH add, the attribute already has values).
    */
   readonly stringElements?: readonly string[];
 }

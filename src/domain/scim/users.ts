@@ -269,7 +269,8 @@ export async function patchUser(ctx: DomainContext, rules: ScimRules, tenant: Sc
     const current = await requireUser(db, tenant, scimId);
     checkVersion(options.ifMatch, current.version);
     // `id` is part of the document so that Okta's path-less `{"id": …, …}` and an explicit same-value `id` are no-ops.
-    const { resource: patched, assigned } = applyPatch({ ...current.resource, id: current.scimId }, request, rules.userSchema, rules.userPatch);
+    const patchOptions = options.strict || rules.stringElements === undefined ? rules.userPatch : { ...rules.userPatch, stringElements: rules.stringElements };
+    const { resource: patched, assigned } = applyPatch({ ...current.resource, id: current.scimId }, request, rules.userSchema, patchOptions);
     const { id: _id, ...rest } = patched;
     const change: UserChange = { deactivates: assigned.has('active') && rest.active === false };
     const next = rules.users.prepare(rest, { kind: 'patch', strict: options.strict, previous: current.resource, tenant });

@@ -144,18 +144,19 @@ export interface NormalizeOptions {
 
 /**
  * A multi-valued complex attribute's elements with plain strings taken as `{value}` (the attribute needs a `value`
- * sub-attribute), the first of them primary when no element is (RFC 7643 §2.4: the primary value is the one to
- * use). Anything else is returned as is, for `coerceAttributeValue` to check.
+ * sub-attribute), the first of them primary when no element is and `markPrimary` allows (RFC 7643 §2.4: the primary
+ * value is the one to use). Anything else is returned as is, for `coerceAttributeValue` to check.
  *
  * @param definition - the attribute
  * @param value - the client's value
+ * @param markPrimary - whether a string may become the primary value (not when added beside existing values)
  */
-export function elementsFromStrings(definition: AttributeDefinition, value: JsonValue): JsonValue {
+export function elementsFromStrings(definition: AttributeDefinition, value: JsonValue, markPrimary = true): JsonValue {
   if (!definition.multiValued || definition.type !== 'complex' || findAttribute(definition.subAttributes ?? [], 'value') === undefined) return value;
   const elements = Array.isArray(value) ? value : [value];
   if (!elements.some((element) => typeof element === 'string')) return value;
   const hasPrimary = elements.some((element) => isJsonObject(element) && coerceBoolean(getProperty(element, 'primary')) === true);
-  let primaryGiven = hasPrimary;
+  let primaryGiven = hasPrimary || !markPrimary;
   return elements.map((element) => {
     if (typeof element !== 'string') return element;
     const object: JsonObject = { value: element };

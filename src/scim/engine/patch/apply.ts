@@ -19,7 +19,7 @@
  * - add and replace through a value filter both merge into the matched elements (the RFC's rule
  *   for complex attributes, §3.5.2.3), so a replace of one sub-attribute keeps `primary`.
  */
-import { coerceAttributeValue, coerceSingleValue, unwrapSingleValue } from '../coerce.ts';
+import { coerceAttributeValue, coerceSingleValue, elementsFromStrings, unwrapSingleValue } from '../coerce.ts';
 import { ScimError } from '../errors.ts';
 import type { FilterNode } from '../filter/ast.ts';
 import { matchesElement } from '../filter/evaluate.ts';
@@ -50,6 +50,12 @@ export interface PatchOptions {
    * `name.familyName` (docs.github.com/enterprise-cloud@latest/rest/scim/scim#update-an-attribute-for-a-scim-user).
    */
   readonly aliases?: Readonly<Record<string, string>>;
+  /**
+   * Multi-valued attributes (by name) whose elements may be plain strings in an add or replace of
+   * the whole attribute (`"value": ["octocat@github.com"]`), taken as `{value}` as
+   * `elementsFromStrings` describes; an add beside existing values makes none of them primary.
+   */
+  readonly stringElements?: readonly string[];
 }
 
 /** Membership delta of a Group PATCH, by member `value`. */
@@ -223,6 +229,7 @@ class PatchApplier {
     private readonly doc: JsonObject,
     private readonly resolver: TargetResolver,
     private readonly onRemoveNoMatch: 'error' | 'ignore',
+    private readonly stringElements: ReadonlySet<string> = new Set(),
   ) {}
 
   apply(operation: PatchOperation): void {
@@ -336,7 +343,10 @@ class PatchApplier {
     value: JsonValue,
     text: string,
   ): JsonValue | undefined {
-    const incoming = value === null ? undefined : coerceAttributeValue(attribute, value, text);
+    const lenient = this.stringElements.has(attribute.name.toLowerCase())
+      ? elementsFromStrings(attribute, value, op === 'replace' || asElements(current).length === 0)
+      : value;
+    const incoming = lenient === null ? undefined : coerceAttributeValue(attribute, lenient, text);
     if (incoming === undefined) return op === 'add' ? current : undefined;
     const list = op === 'add' ? asElements(current) : [];
     const touched: JsonValue[] = [];
@@ -549,7 +559,8 @@ export function applyPatch(
 ): PatchResult {
   const doc = structuredClone(resource);
   const resolver = new TargetResolver(schema, options.immutableAttributes, options.aliases);
-  const applier = new PatchApplier(doc, resolver, options.onRemoveNoMatch ?? 'error');
+  const stringElements = new Set((options.stringElements ?? []).map((name) => name.toLowerCase()));
+  const applier = new PatchApplier(doc, resolver, options.onRemoveNoMatch ?? 'error', stringElements);
   for (const operation of request.operations) applier.apply(operation);
   syncSchemas(doc, resource, schema);
   const result = { resource: doc, changed: !jsonEquals(resource, doc), assigned: applier.assigned };
