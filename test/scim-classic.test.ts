@@ -118,6 +118,13 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     return res.body.state as string;
   }
 
+  /** The invitee accepts (`PATCH /user/memberships/orgs/{org}`, as GitHub's invitee does). */
+  async function accept(org: OrganizationRow, token: string): Promise<void> {
+    const res = await t.request('PATCH', `/user/memberships/orgs/${org.login}`, { token, body: { state: 'active' } });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.state, 'active');
+  }
+
   async function lastAuditId(): Promise<number> {
     const row = await t.ctx.db.selectFrom('audit_events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
     return row?.id ?? 0;
@@ -223,7 +230,7 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     assertSchema('api-2021', 'GET', GROUPS, 200, (await scim('GET', `${base}/Groups`)).body);
   });
 
-  it('group members become org members (linked) or email invitees, and leave when removed; a prior member stays', async () => {
+  it('group members are invited (linked account or email), a prior member is not; removal takes back what SCIM gave, a prior member stays', async () => {
     const org = await newOrg();
     const group = await createGroup(org);
     const linkedAccount = await userWithToken(t.ctx, ['user']);
@@ -241,10 +248,17 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     assert.equal(add.status, 200, add.text);
     assertSchema('ghec', 'PATCH', GROUP, 200, add.body, SCIM);
     assert.equal(add.body.members.length, 3);
-    assert.ok((await memberLogins(org)).includes(linkedAccount.user.login));
-    assert.ok((await invitations(org)).some((i) => i.email === 'email-only@example.com' && i.invitation_source === 'scim'));
+    // Everyone not yet in the organization is invited ("invite users to the group", seed 000); the member is not.
+    assert.equal(await membershipState(org, linkedAccount.user.login), 'pending');
+    assert.ok(!(await memberLogins(org)).includes(linkedAccount.user.login));
+    const pending = await invitations(org);
+    assert.ok(pending.some((i) => i.login === linkedAccount.user.login && i.invitation_source === 'scim'));
+    assert.ok(pending.some((i) => i.email === 'email-only@example.com' && i.invitation_source === 'scim'));
+    assert.ok(!pending.some((i) => i.login === priorMember.user.login), 'a member is not invited');
     const actions = await actionsSince(mark);
-    assert.ok(actions.includes('org.add_member') && actions.includes('org.invite_member') && actions.includes('external_group.update'), actions.join(', '));
+    assert.ok(!actions.includes('org.add_member') && actions.includes('org.invite_member') && actions.includes('external_group.update'), actions.join(', '));
+    await accept(org, linkedAccount.token);
+    assert.ok((await memberLogins(org)).includes(linkedAccount.user.login));
 
     const remove = await scim<ScimGroupBody>('PATCH', `${base}/Groups/${group.id}`, {
       schemas: [PATCH_URN],
@@ -276,12 +290,15 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     assert.equal(put.status, 200, put.text);
     assertSchema('ghec', 'PUT', GROUP, 200, put.body, SCIM);
     assert.equal(put.body.externalId, 'ext-a');
+    assert.deepEqual((await invitations(orgA)).map((i) => i.login).sort(), [one.user.login, two.user.login].sort());
+    await accept(orgA, one.token);
+    await accept(orgA, two.token);
     assert.deepEqual((await memberLogins(orgA)).filter((l) => l !== seed.owner.login).sort(), [one.user.login, two.user.login].sort());
 
     const shrink = await scim<ScimGroupBody>('PUT', `${base}/Groups/${group.id}`, { schemas: [GROUP_URN], displayName: orgA.login, members: [{ value: u1.id }] });
     assert.equal(shrink.status, 200);
     assert.equal(shrink.body.externalId, 'ext-a', 'a PUT without externalId keeps it');
-    assert.ok(!(await memberLogins(orgA)).includes(two.user.login));
+    assert.ok(!(await memberLogins(orgA)).includes(two.user.login), 'the membership the accepted SCIM invitation became is taken back');
 
     const badRename = await scim('PATCH', `${base}/Groups/${group.id}`, { schemas: [PATCH_URN], Operations: [{ op: 'replace', path: 'displayName', value: 'no-such-org' }] });
     assert.equal(badRename.status, 400);
@@ -292,6 +309,8 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     assert.equal(rename.status, 200, rename.text);
     assert.equal(rename.body.displayName, orgB.login);
     assert.ok(!(await memberLogins(orgA)).includes(one.user.login));
+    assert.equal(await membershipState(orgB, one.user.login), 'pending', 'the new organization invites the members');
+    await accept(orgB, one.token);
     assert.ok((await memberLogins(orgB)).includes(one.user.login));
     // orgA is free for another group now.
     await createGroup(orgA);
@@ -415,6 +434,8 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     const account = await userWithToken(t.ctx, ['user']);
     const user = await createUser(account.user.login);
     await scim('PATCH', `${base}/Groups/${group.id}`, { schemas: [PATCH_URN], Operations: [{ op: 'add', path: 'members', value: [{ value: user.id }] }] });
+    assert.equal(await membershipState(org, account.user.login), 'pending');
+    await accept(org, account.token);
     assert.equal(await membershipState(org, account.user.login), 'active');
     const mark = await lastAuditId();
 
@@ -542,7 +563,7 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     }
   });
 
-  it('access: 401, 403 without the scope, 404 for non-owners; another enterprise\'s ids are 404 and unchanged', async () => {
+  it('access: 401, 403 without the scope, 403 for members who are not owners, 404 for outsiders; another enterprise\'s ids are 404 and unchanged', async () => {
     assert.equal((await scim('GET', `${base}/Users`, undefined, null)).status, 401);
     const readOnlyOwner = await enterpriseMemberToken(t.ctx, seed.enterprise, 'owner', ['read:enterprise']);
     const forbidden = await scim('GET', `${base}/Users`, undefined, readOnlyOwner.token);
@@ -550,8 +571,14 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
     assert.match(forbidden.headers.get('x-accepted-oauth-scopes') ?? '', /scim:enterprise/);
     const scimOwner = await enterpriseMemberToken(t.ctx, seed.enterprise, 'owner', ['scim:enterprise']);
     assert.equal((await scim('GET', `${base}/Groups`, undefined, scimOwner.token)).status, 200);
+    // A member who is not an owner can see the enterprise: 403 with a SCIM body; an outsider: 404.
     const member = await enterpriseMemberToken(t.ctx, seed.enterprise, 'member', ['admin:enterprise']);
-    const hidden = await scim('GET', `${base}/Users`, undefined, member.token);
+    const notOwner = await scim('GET', `${base}/Users`, undefined, member.token);
+    assert.equal(notOwner.status, 403);
+    assert.equal(notOwner.body.status, 403);
+    assert.deepEqual(notOwner.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error']);
+    const outsider = await userWithToken(t.ctx, ['admin:enterprise']);
+    const hidden = await scim('GET', `${base}/Users`, undefined, outsider.token);
     assert.equal(hidden.status, 404);
     assertSchema('ghec', 'GET', USER, 404, hidden.body);
 
@@ -619,6 +646,8 @@ describe(`classic enterprise SCIM (${storageKind})`, () => {
       members: [{ value: user.data.id, displayName: 'Octo Kit' }],
     });
     assert.equal(group.status, 201);
+    assert.equal(await membershipState(org, account.user.login), 'pending');
+    await accept(org, account.token);
     assert.ok((await memberLogins(org)).includes(account.user.login));
     const listed = await octokit.enterpriseAdmin.listProvisionedGroupsEnterprise({ enterprise, filter: `externalId eq "grp-${org.login}"`, excludedAttributes: 'members' });
     assert.deepEqual(listed.data.Resources.map((g: { id?: string }) => g.id), [group.data.id]);

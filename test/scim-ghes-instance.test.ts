@@ -237,10 +237,11 @@ describe(`GHES instance SCIM vs Enterprise Managed Users (${storageKind})`, () =
     assert.equal(shown.body.id, bob.id);
     // Profile details come from the IdP.
     assert.equal(shown.body.name, 'Bob From IdP');
-    assert.equal(shown.body.email, 'bob@idp.example');
+    // The work email is not shown to others (only the account itself and site administrators see it).
+    assert.equal(shown.body.email, null);
     const self = await t.request('GET', '/user', { token: bob.token });
     assert.equal(self.status, 200);
-    assert.deepEqual([self.body.id, self.body.login], [bob.id, 'bob']);
+    assert.deepEqual([self.body.id, self.body.login, self.body.email], [bob.id, 'bob', 'bob@idp.example']);
     assert.equal(await roleOf(ent.id, bob.id), 'member');
     assert.equal((await accountById(bob.id)).managed_by_enterprise_id, ent.id);
     const [provisioned] = (await audits('external_identity.provision')).filter((a) => JSON.parse(a.data).scim_id === res.body.id);

@@ -954,7 +954,7 @@ describe(`managed SCIM (${storageKind})`, () => {
 
   // ---- Access, tenancy, errors -------------------------------------------------------------------------------
 
-  it('401 without or with a bad token; 403 without scim:enterprise; 404 for non-owners and unknown enterprises', async () => {
+  it('401 without or with a bad token; 403 without scim:enterprise and for members who are not owners; 404 for outsiders and unknown enterprises', async () => {
     const user = await provision('guarded');
     const noToken = await scim('GET', '/Users', undefined, { token: undefined });
     assert.equal(noToken.status, 401);
@@ -970,8 +970,14 @@ describe(`managed SCIM (${storageKind})`, () => {
     const { token: scimOnly } = await enterpriseMemberToken(t.ctx, ent, 'owner', ['scim:enterprise']);
     assert.equal((await scim('GET', `/Users/${user.id}`, undefined, { token: scimOnly })).status, 200);
 
+    // A member who is not an owner can see the enterprise: 403 with a SCIM body; an outsider: 404.
     const { token: member } = await enterpriseMemberToken(t.ctx, ent, 'member', ['admin:enterprise']);
-    const hidden = await scim('GET', '/Users', undefined, { token: member });
+    const notOwner = await scim('GET', '/Users', undefined, { token: member });
+    assert.equal(notOwner.status, 403);
+    assert.equal(notOwner.body.status, 403);
+    assert.deepEqual(notOwner.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error']);
+    const { token: outsider } = await userWithToken(t.ctx, ['admin:enterprise']);
+    const hidden = await scim('GET', '/Users', undefined, { token: outsider });
     assert.equal(hidden.status, 404);
     check('GET', 'user', hidden);
     assert.equal((await scim('GET', '/Users', undefined, { token: other.ownerToken })).status, 404);

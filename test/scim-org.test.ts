@@ -407,7 +407,7 @@ describe(`organization SCIM (${storageKind})`, () => {
     }
   });
 
-  it('access: 401 without a token, SCIM 403 without admin:org, SCIM 404 for non-owners and unknown orgs; enterprise owners are allowed', async () => {
+  it('access: 401 without a token, SCIM 403 without admin:org and for members who are not owners, SCIM 404 for outsiders and unknown orgs; enterprise owners are allowed', async () => {
     assert.equal((await scim('GET', `${base}/Users`, undefined, null)).status, 401);
 
     const readOnlyOwner = await userWithToken(t.ctx, ['read:org']);
@@ -421,9 +421,14 @@ describe(`organization SCIM (${storageKind})`, () => {
     assert.equal(forbiddenPost.status, 403);
     assertSchema('ghec', 'POST', USERS, 403, forbiddenPost.body, SCIM);
 
+    // A member who is not an owner can see the organization: 403 (SCIM body, as documented); an outsider: 404.
     const plainMember = await userWithToken(t.ctx, ['admin:org']);
     await addOrgMember(t.ctx, t.ctx.db, org, plainMember.user, 'member', null);
-    const hidden = await scim('GET', `${base}/Users`, undefined, plainMember.token);
+    const notOwner = await scim('GET', `${base}/Users`, undefined, plainMember.token);
+    assert.equal(notOwner.status, 403);
+    assertSchema('ghec', 'GET', USERS, 403, notOwner.body, SCIM);
+    const outsider = await userWithToken(t.ctx, ['admin:org']);
+    const hidden = await scim('GET', `${base}/Users`, undefined, outsider.token);
     assert.equal(hidden.status, 404);
     assertSchema('ghec', 'GET', USERS, 404, hidden.body, SCIM);
     const unknownOrg = await scim('GET', '/scim/v2/organizations/no-such-org/Users');

@@ -5,6 +5,52 @@
 
 export const DEFAULT_DOCS_URL = 'https://docs.github.com/rest';
 
+/**
+ * The GitHub Enterprise Server release whose REST reference errors under `/api/v3` point at: the newest GHES
+ * description in GitHub's OpenAPI (`@octokit/openapi` `generated/ghes-3.19.json`, whose operations' `externalDocs`
+ * read `https://docs.github.com/enterprise-server@3.19/rest/…`).
+ */
+export const GHES_DOCS_VERSION = '3.19';
+
+const CLOUD_DOCS = 'https://docs.github.com/enterprise-cloud@latest/';
+const DOTCOM_REST_DOCS = 'https://docs.github.com/rest';
+const GHES_DOCS = `https://docs.github.com/enterprise-server@${GHES_DOCS_VERSION}/`;
+
+/**
+ * Reference pages GitHub Enterprise Server has no counterpart of (operations only Enterprise Cloud serves, absent from
+ * the GHES description): organization SCIM, the enhanced billing usage reports and the legacy enterprise billing.
+ * Under `/api/v3` their errors keep the Enterprise Cloud page rather than point at a page that does not exist.
+ */
+const CLOUD_ONLY_PAGES = ['rest/scim/scim', 'rest/billing/', 'rest/enterprise-admin/billing'];
+
+/** Whether a request came in under `/api/v3`, the GitHub Enterprise Server surface. */
+export function isServerSurface(path: string): boolean {
+  return path === '/api/v3' || path.startsWith('/api/v3/') || path.startsWith('/api/v3?');
+}
+
+/**
+ * The one place that decides an error's `documentation_url`: the reference page of the surface answered. Routes name
+ * their page as Enterprise Cloud documents it (`https://docs.github.com/enterprise-cloud@latest/rest/…`, or
+ * `https://docs.github.com/rest` when there is no better one); at the root (api.github.com style) that is the answer.
+ * Under `/api/v3` (GitHub Enterprise Server style) it is the same page of the GitHub Enterprise Server reference
+ * (`https://docs.github.com/enterprise-server@3.19/rest/…`), unless GHES has no such page (`CLOUD_ONLY_PAGES`).
+ * A page already on the GHES reference (site administration) stays as it is.
+ *
+ * @param url - the page the route or error names
+ * @param path - the request's URL path (`request.url`)
+ */
+export function documentationUrlFor(url: string, path: string): string {
+  if (!isServerSurface(path)) return url;
+  if (url.startsWith(CLOUD_DOCS)) {
+    const page = url.slice(CLOUD_DOCS.length);
+    return CLOUD_ONLY_PAGES.some((prefix) => page.startsWith(prefix)) ? url : `${GHES_DOCS}${page}`;
+  }
+  if (url === DOTCOM_REST_DOCS || url.startsWith(`${DOTCOM_REST_DOCS}/`) || url.startsWith(`${DOTCOM_REST_DOCS}#`)) {
+    return `${GHES_DOCS}${url.slice('https://docs.github.com/'.length)}`;
+  }
+  return url;
+}
+
 /** One entry of a 422 `errors` array: GitHub's object form, or the plain strings of `validation-error-simple`. */
 export type ValidationErrorItem =
   | string
@@ -55,11 +101,16 @@ export const validationFailed = (errors: ValidationErrorItem[], message = 'Valid
 export const invalidRequest = (details: string[]): ApiError =>
   new ApiError(422, `Invalid request.\n\n${details.join('\n')}`, { errors: details, code: 'invalid_request' });
 
-/** GitHub's REST error body. `status` is a string, as GitHub sends it. */
+/**
+ * GitHub's REST error body. `status` is a string, as GitHub sends it.
+ *
+ * @param documentationUrl - the page `documentationUrlFor` chose for the surface (the error's own page, if it names
+ *   one, should be passed through it first)
+ */
 export function restErrorBody(error: ApiError, documentationUrl: string): Record<string, unknown> {
   const body: Record<string, unknown> = {
     message: error.message,
-    documentation_url: error.documentationUrl ?? documentationUrl,
+    documentation_url: documentationUrl,
     status: String(error.status),
   };
   if (error.errors !== undefined) body.errors = error.errors;

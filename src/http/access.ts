@@ -1,6 +1,8 @@
 /**
  * Who may see what. Resources the caller may not see answer 404 (never 403, so existence does not leak); a token that
- * can see the resource but lacks the operation's scope answers 403 with `X-Accepted-OAuth-Scopes`.
+ * can see the resource but lacks the operation's scope answers 403 with `X-Accepted-OAuth-Scopes`. Operations only an
+ * owner may use (SCIM) answer 403 to a member who is not an owner (they can see the organization or enterprise):
+ * `isEnterpriseMember` tells who that is for an enterprise.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { acceptedScopesFor } from '../auth/scopes.ts';
@@ -94,4 +96,24 @@ export function orgFor(db: Db, request: FastifyRequest, reply: FastifyReply, log
     requireScopes(request, reply, access.scopes);
     return found.org;
   });
+}
+
+/**
+ * Whether the user belongs to the enterprise without necessarily owning it: any enterprise role, or membership of one
+ * of its organizations ("If a user is a member or owner of any organization, they are listed as an organization member
+ * on your enterprise's People page", docs.github.com/enterprise-server@3.19/admin/managing-accounts-and-repositories/
+ * managing-roles-in-your-enterprise/abilities-of-roles).
+ *
+ * @param role - the user's enterprise role, as `findEnterpriseWithRole` found it
+ */
+export async function isEnterpriseMember(db: Db, enterpriseId: number, userId: number, role: EnterpriseRole | undefined): Promise<boolean> {
+  if (role !== undefined) return true;
+  const membership = await db
+    .selectFrom('org_members as m')
+    .innerJoin('organizations as o', 'o.id', 'm.org_id')
+    .select('m.user_id')
+    .where('o.enterprise_id', '=', enterpriseId)
+    .where('m.user_id', '=', userId)
+    .executeTakeFirst();
+  return membership !== undefined;
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_DOCS_URL,
   badCredentials,
   bodyNotObject,
+  documentationUrlFor,
   invalidRequest,
   problemsParsingJson,
   requiresAuthentication,
@@ -53,10 +54,14 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
   return new ApiError(500, 'Server Error', { code: 'internal' });
 }
 
-export const renderRestError: ErrorRenderer = (error, request, reply) => {
+/**
+ * Renders an error in GitHub's REST shape; `documentation_url` is the error's own page, else `page` (the SCIM
+ * dialect's), else the route's, else docs.github.com/rest, for the surface answered (`documentationUrlFor`).
+ */
+export const renderRestError = (error: unknown, request: FastifyRequest, reply: FastifyReply, page?: string): FastifyReply => {
   const apiError = toApiError(error, request);
   for (const [name, value] of Object.entries(apiError.headers)) reply.header(name, value);
-  const docs = request.routeOptions.config.docs ?? DEFAULT_DOCS_URL;
+  const docs = documentationUrlFor(apiError.documentationUrl ?? page ?? request.routeOptions.config.docs ?? DEFAULT_DOCS_URL, request.url);
   return reply.code(apiError.status).type('application/json; charset=utf-8').send(restErrorBody(apiError, docs));
 };
 

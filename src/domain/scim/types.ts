@@ -81,6 +81,16 @@ export interface PrepareContext {
   readonly tenant: ScimTenant;
 }
 
+/** What a PUT or PATCH request itself asked for, beyond the resource it results in. */
+export interface UserChange {
+  /**
+   * The request sets `active` to false: a PUT whose body has `active: false`, or a PATCH operation that writes
+   * `false` (path-less `{"active": false}` or `path: "active"`), whether or not the identity was already inactive.
+   * A request that leaves `active` alone (a `displayName` replace on an inactive identity) does not.
+   */
+  readonly deactivates: boolean;
+}
+
 /**
  * A dialect's User semantics. Every function runs inside the request's transaction.
  */
@@ -97,9 +107,15 @@ export interface UserHooks {
   provisioned(hook: HookContext, user: StoredUser): Promise<number | null>;
   /**
    * An identity changed (PUT or PATCH; not called when nothing changed). Answer `delete` to have the identity removed
-   * instead of kept (classic and org: `active: false` deletes the identity, github-semantics.md §3.1).
+   * instead of kept (classic and org: a request that sets `active: false` deletes the identity,
+   * github-semantics.md §3.1).
    */
-  updated(hook: HookContext, before: StoredUser, after: StoredUser): Promise<'keep' | 'delete'>;
+  updated(hook: HookContext, before: StoredUser, after: StoredUser, change: UserChange): Promise<'keep' | 'delete'>;
+  /**
+   * A request that sets `active: false` removes the identity even when it changes nothing (an identity provisioned
+   * inactive and deactivated again): classic and org, where "setting active: false … deletes the external identity".
+   */
+  readonly deactivationDeletes?: boolean;
   /** DELETE (or an `updated` that answered `delete`): account effects, before the identity row is removed. */
   deleting(hook: HookContext, user: StoredUser): Promise<void>;
   /**
@@ -147,4 +163,11 @@ export interface ScimRules {
    * unless `config.strictScim`) or let the engine answer 400 `invalidPath`.
    */
   readonly unknownSchemaPaths: 'ignore' | 'reject';
+  /**
+   * Multi-valued attributes whose elements a POST, PUT or PATCH (add or replace of the whole attribute) may send as
+   * plain strings, unless `config.strictScim` (GitHub's schemas type them as objects): `emails` in the classic and
+   * organization dialects, whose reference examples send `"emails": ["octocat@github.com"]`. Stored as `{value}`, the
+   * first one primary unless another is (or, for a PATCH add, the attribute already has values).
+   */
+  readonly stringElements?: readonly string[];
 }

@@ -24,7 +24,7 @@ import type { Actor, DomainContext } from '../context.ts';
 import { listPosition } from './paging.ts';
 import * as repo from './repository.ts';
 import { checkVersion, ConcurrentChange, scimTransaction, type VersionCheck } from './transaction.ts';
-import type { HookContext, MemberRef, ScimRules, ScimTenant, StoredUser } from './types.ts';
+import type { HookContext, MemberRef, ScimRules, ScimTenant, StoredUser, UserChange } from './types.ts';
 
 export interface UserView {
   readonly user: StoredUser;
@@ -157,9 +157,14 @@ export interface WriteOptions {
   readonly withRelations: boolean;
 }
 
+/** A POST or PUT body in the schema's shape, with the dialect's leniencies unless strict. */
+function normalizeBody(body: unknown, rules: ScimRules, options: WriteOptions): JsonObject {
+  return normalizeResource(body, rules.userSchema, options.strict ? {} : { stringElements: rules.stringElements ?? [] });
+}
+
 /** POST: a new identity (RFC 7644 §3.3); 409 when userName, externalId or the reserved login is taken. */
 export async function createUser(ctx: DomainContext, rules: ScimRules, tenant: ScimTenant, body: unknown, options: WriteOptions): Promise<UserView> {
-  const normalized = normalizeResource(body, rules.userSchema);
+  const normalized = normalizeBody(body, rules, options);
   const resource = rules.users.prepare(normalized, { kind: 'create', strict: options.strict, tenant });
   const columns = columnsOf(resource, rules.users.reservedLogin(resource, tenant));
   return scimTransaction(ctx, RACE_DETAIL, async (trx, db) => {
@@ -192,7 +197,10 @@ export interface WriteResult extends UserView {
   readonly deleted: boolean;
 }
 
-/** Stores a changed resource and runs the dialect's `updated` hook; a no-op when nothing changed. */
+/**
+ * Stores a changed resource and runs the dialect's `updated` hook; a no-op when nothing changed, unless the request
+ * deactivates an identity of a dialect where that deletes it (`UserHooks.deactivationDeletes`).
+ */
 async function writeChange(
   trx: HookContext['db'],
   db: ScimDb,
@@ -201,9 +209,16 @@ async function writeChange(
   tenant: ScimTenant,
   current: StoredUser,
   next: JsonObject,
+  change: UserChange,
   options: WriteOptions,
 ): Promise<WriteResult> {
-  if (jsonEquals(current.resource, next)) return { ...(await loadView(db, current, options.withRelations)), deleted: false };
+  if (jsonEquals(current.resource, next)) {
+    if (change.deactivates && rules.users.deactivationDeletes === true) {
+      await removeIdentity(trx, db, ctx, rules, tenant, current, options.actor);
+      return { user: current, groups: options.withRelations ? [] : undefined, deleted: true };
+    }
+    return { ...(await loadView(db, current, options.withRelations)), deleted: false };
+  }
   const columns = columnsOf(next, current.loginLower);
   const conflict = await repo.findUserConflict(db, tenant.scope, { userNameLower: columns.userName.toLowerCase(), externalId: columns.externalId, loginLower: null }, current.rowId);
   if (conflict !== undefined) throw ScimError.uniqueness(conflictDetail(conflict, columns));
@@ -224,7 +239,7 @@ async function writeChange(
     lastModified: now,
   };
   const hook = hookContext(trx, ctx, tenant, options.actor);
-  const outcome = await rules.users.updated(hook, current, after);
+  const outcome = await rules.users.updated(hook, current, after, change);
   await auditIdentity(trx, ctx, tenant, 'external_identity.update', after, options.actor, { active: after.active });
   if (outcome === 'delete') {
     await removeIdentity(trx, db, ctx, rules, tenant, after, options.actor);
@@ -235,12 +250,14 @@ async function writeChange(
 
 /** PUT (RFC 7644 §3.5.1): the body replaces the resource; the dialect decides what omitted attributes keep. */
 export async function replaceUser(ctx: DomainContext, rules: ScimRules, tenant: ScimTenant, scimId: string, body: unknown, options: WriteOptions): Promise<WriteResult> {
-  const normalized = normalizeResource(body, rules.userSchema);
+  const normalized = normalizeBody(body, rules, options);
+  // A PUT that carries `active: false` sets it (a PUT without `active` keeps the stored state, `prepare`).
+  const change: UserChange = { deactivates: normalized.active === false };
   return scimTransaction(ctx, RACE_DETAIL, async (trx, db) => {
     const current = await requireUser(db, tenant, scimId);
     checkVersion(options.ifMatch, current.version);
     const next = rules.users.prepare(normalized, { kind: 'replace', strict: options.strict, previous: current.resource, tenant });
-    return writeChange(trx, db, ctx, rules, tenant, current, next, options);
+    return writeChange(trx, db, ctx, rules, tenant, current, next, change, options);
   });
 }
 
@@ -252,10 +269,12 @@ export async function patchUser(ctx: DomainContext, rules: ScimRules, tenant: Sc
     const current = await requireUser(db, tenant, scimId);
     checkVersion(options.ifMatch, current.version);
     // `id` is part of the document so that Okta's path-less `{"id": …, …}` and an explicit same-value `id` are no-ops.
-    const { resource: patched } = applyPatch({ ...current.resource, id: current.scimId }, request, rules.userSchema, rules.userPatch);
+    const patchOptions = options.strict || rules.stringElements === undefined ? rules.userPatch : { ...rules.userPatch, stringElements: rules.stringElements };
+    const { resource: patched, assigned } = applyPatch({ ...current.resource, id: current.scimId }, request, rules.userSchema, patchOptions);
     const { id: _id, ...rest } = patched;
+    const change: UserChange = { deactivates: assigned.has('active') && rest.active === false };
     const next = rules.users.prepare(rest, { kind: 'patch', strict: options.strict, previous: current.resource, tenant });
-    return writeChange(trx, db, ctx, rules, tenant, current, next, options);
+    return writeChange(trx, db, ctx, rules, tenant, current, next, change, options);
   });
 }
 

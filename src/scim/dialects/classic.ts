@@ -7,7 +7,10 @@
  *   group IDs the user is a member of": provision and invite), and the core Group, which stands for the organization
  *   of the same name; both as `github-schemas.ts` serves them. Semantics: `src/domain/scim/classic/hooks.ts`.
  * - Auth: an enterprise owner ("You must authenticate as an owner of a GitHub enterprise to use its SCIM API") with
- *   `scim:enterprise` or `admin:enterprise` (which includes it).
+ *   `scim:enterprise` or `admin:enterprise` (which includes it); 403 (SCIM error) for an enterprise member who is not
+ *   an owner, 404 for anyone else.
+ * - Requests: as the organization dialect, PATCH takes `givenName`/`familyName` as path-less keys and POST/PUT take
+ *   plain-string `emails` unless strict (seed 000's own example sends `"emails": ["octocat@github.com"]`).
  * - Wire: responses are `application/scim+json` in today's enterprise SCIM shapes, which also satisfy the 2021
  *   shapes (`@octokit/openapi@2.2.1`, documented there as `application/json`); errors are SCIM error bodies except
  *   the 404, GitHub's plain `basic-error` as on every enterprise SCIM path; group PATCH answers 200 with the group,
@@ -18,6 +21,7 @@ import { classicGroupHooks, classicUserHooks } from '../../domain/scim/classic/h
 import { attribute, complexAttribute, type AttributeDefinition, type ResourceSchema } from '../engine/index.ts';
 import type { ScimDialect } from './dialect.ts';
 import { githubGroupResource, githubUserResource } from './github-schemas.ts';
+import { GITHUB_PATCH_ALIASES } from './org.ts';
 
 /**
  * `groups` as the classic contract has it: set on POST, where it names the groups (organizations) to join. Later
@@ -63,11 +67,15 @@ export const classicDialect: ScimDialect = {
     groupSchema: CLASSIC_GROUP_RESOURCE,
     users: classicUserHooks,
     groups: classicGroupHooks,
-    // Renames are allowed outside the managed dialect (idp-quirks.md §9.3).
-    userPatch: {},
+    // Renames are allowed outside the managed dialect (idp-quirks.md §9.3). GitHub's PATCH schema lists `givenName`
+    // and `familyName` among a path-less value's keys (with `active`, `userName`, `externalId`): they stand for
+    // `name.givenName` and `name.familyName`.
+    userPatch: { aliases: GITHUB_PATCH_ALIASES },
     // A filtered remove that matches nothing is a no-op (Okta removes members that may already be gone, idp-quirks.md §3).
     groupPatch: { onRemoveNoMatch: 'ignore' },
     unknownSchemaPaths: 'ignore',
+    // GitHub's provisioning example sends `"emails": ["octocat@github.com"]`; lenient mode takes it.
+    stringElements: ['emails'],
   },
   docsUrl: 'https://docs.github.com/enterprise-cloud@latest/rest/enterprise-admin/scim',
   notFound: 'basic-error',

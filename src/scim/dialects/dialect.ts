@@ -12,8 +12,9 @@
  *    `/scim/v2/organizations/:org`); every mount gets the same routes (`/Users`, `/Users/.search`, `/Users/:id`,
  *    `/Groups…`, `/.search`, `/ServiceProviderConfig`, `/ResourceTypes[/:name]`, `/Schemas[/:id]`), at the root and
  *    under `/api/v3`. `resolve` finds the tenant and the dialect and authorizes the caller (404 for what they may not
- *    see, then 403 for a missing scope); a mount's fixed `dialect` renders errors raised while resolving in that
- *    dialect's style (organization SCIM's 403/404 are SCIM errors).
+ *    see, 403 as a SCIM error for a member who is not an owner, then 403 for a missing scope); a mount's fixed
+ *    `dialect` renders errors raised while resolving in that dialect's style (organization SCIM's 403/404 are SCIM
+ *    errors).
  *    - The enterprise mount picks the dialect from the enterprise's `kind` through `ENTERPRISE_DIALECTS`
  *      (`managed` → `managed.ts`, `classic` → `classic.ts`); an enterprise whose kind has no dialect answers 404.
  *      A new enterprise dialect is one file exporting a `ScimDialect` plus one entry there.
@@ -27,9 +28,9 @@
  *    case-exactness, mutability, what `/Schemas` shows), PATCH options (e.g. `userName` immutable), and the
  *    semantic hooks, which is where a dialect's meaning lives:
  *    - `UserHooks.prepare` (required attributes, strict vs lenient, derived values, canonical role values),
- *      `reservedLogin`, `provisioned` (create/link/invite the GitHub account), `updated` (what `active:false`
- *      does: managed suspends and answers `keep`; classic/org answer `delete` and the identity is removed),
- *      `deleting`;
+ *      `reservedLogin`, `provisioned` (create/link/invite the GitHub account), `updated` (what a request that
+ *      sets `active:false` does, `UserChange.deactivates`: managed suspends and answers `keep`; classic/org answer
+ *      `delete` and the identity is removed), `deleting`;
  *    - `GroupHooks.prepare`, `provisioned` (classic: the group is the organization of the same name),
  *      `updated`, `membersChanged` (managed: team sync; classic: org membership), `deleting`.
  *    The generic services call them inside the request's transaction, after storing the identity, so a hook that

@@ -13,7 +13,8 @@
  *   that URN), and the core Group, as `github-schemas.ts` serves them, with `userName` immutable (GitHub forbids
  *   renames of managed users) and the role names as `roles.value`'s canonical values.
  * - Semantics: `src/domain/scim/managed/hooks.ts` (accounts, suspension, roles, team sync).
- * - Auth: an enterprise owner's classic token with `scim:enterprise` (or `admin:enterprise`, which includes it).
+ * - Auth: an enterprise owner's classic token with `scim:enterprise` (or `admin:enterprise`, which includes it); 403
+ *   (SCIM error) for an enterprise member who is not an owner, 404 for anyone else (`mounts.ts`).
  * - Errors: SCIM error bodies, except the 404, which is GitHub's plain `basic-error`.
  */
 import { instanceUserHooks, managedGroupHooks, managedUserHooks } from '../../domain/scim/managed/hooks.ts';

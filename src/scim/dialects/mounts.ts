@@ -9,19 +9,22 @@
  * - `/scim/v2/enterprises/:enterprise` — any enterprise (slug or id), answered by the dialect registered for its
  *   `kind` in `ENTERPRISE_DIALECTS`; an enterprise whose kind has no dialect yet answers 404.
  * - `/scim/v2/organizations/:org` — organization SCIM (the org dialect): an organization's owner, or an owner of its
- *   enterprise, with `admin:org`; organizations of managed enterprises are not served (404). Its errors, 403 and 404
- *   included, are SCIM error bodies (openapi-contract.md §7), so the mount names its dialect up front.
+ *   enterprise, with `admin:org`; organizations of managed enterprises are not served (404); an organization member
+ *   who is not an owner gets 403, anyone else 404. Its errors, 403 and 404 included, are SCIM error bodies
+ *   (openapi-contract.md §7), so the mount names its dialect up front.
+ * On the enterprise mounts, an enterprise member who is not an owner gets 403 (a SCIM error body) and anyone else
+ * 404 (`enterpriseTenant`).
  * All are registered at the root and under `/api/v3` with every route family.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app-context.ts';
-import { findEnterprise, findEnterpriseWithRole } from '../../domain/accounts/accounts.ts';
+import { findEnterprise, findEnterpriseWithRole, findOrganizationWithRoles } from '../../domain/accounts/accounts.ts';
 import type { ScimTenant } from '../../domain/scim/types.ts';
 import { ApiError, notFound } from '../../errors/api-error.ts';
-import { enterpriseFor, orgFor, requireScopes } from '../../http/access.ts';
+import { isEnterpriseMember, principalOf, requireScopes } from '../../http/access.ts';
 import { cachedRead } from '../../storage/read-cache.ts';
 import { ScimError } from '../engine/index.ts';
-import type { EnterpriseRow } from '../../storage/tables.ts';
+import type { EnterpriseRole, EnterpriseRow } from '../../storage/tables.ts';
 import type { ScimDialect } from './dialect.ts';
 import { classicDialect } from './classic.ts';
 import { instanceDialect, managedDialect } from './managed.ts';
@@ -46,7 +49,10 @@ export interface ScimMount {
    * style rather than the enterprise default.
    */
   readonly dialect?: ScimDialect;
-  /** Finds tenant and dialect and authorizes the caller: 404 for what they may not see, 403 for a missing scope. */
+  /**
+   * Finds tenant and dialect and authorizes the caller: 404 for what they may not see, 403 (SCIM error) for a member
+   * who is not an owner, 403 for a missing scope.
+   */
   resolve(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<ResolvedScim>;
 }
 
@@ -58,12 +64,37 @@ function checkUserAgent(ctx: AppContext, request: FastifyRequest): void {
   }
 }
 
-async function enterpriseTenant(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, enterprise: EnterpriseRow, dialect: ScimDialect, baseUrl: string): Promise<ResolvedScim> {
+/**
+ * GitHub documents 403 for a caller who is not an owner ("You must authenticate as an owner of a GitHub enterprise to
+ * use its SCIM API", seed 000); Gatehouse answers it, as a SCIM error, to whoever can see the enterprise (a member who
+ * is not an owner) and keeps 404 for everyone else, so that existence does not leak.
+ */
+export const ENTERPRISE_OWNER_REQUIRED = 'You must authenticate as an owner of the enterprise to use its SCIM API';
+export const ORG_OWNER_REQUIRED = 'You must authenticate as an owner of the organization to use its SCIM API';
+
+/**
+ * Authorizes the caller for an enterprise's SCIM, in this order: User-Agent (strict) 403; not an owner: 403 (SCIM
+ * error) for an enterprise member, else 404 (site administrators see all); missing scope 403.
+ */
+async function enterpriseTenant(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  found: { enterprise: EnterpriseRow; role: EnterpriseRole | undefined },
+  dialect: ScimDialect,
+  baseUrl: string,
+): Promise<ResolvedScim> {
+  const principal = principalOf(request);
   checkUserAgent(ctx, request);
-  const allowed = await enterpriseFor(ctx.db, request, reply, String(enterprise.id), { roles: ['owner'], scopes: dialect.scopes });
+  const { enterprise } = found;
+  if (principal.user.site_admin !== 1 && found.role !== 'owner') {
+    if (await isEnterpriseMember(ctx.db, enterprise.id, principal.user.id, found.role)) throw new ScimError(403, ENTERPRISE_OWNER_REQUIRED);
+    throw notFound();
+  }
+  requireScopes(request, reply, dialect.scopes);
   return {
     dialect,
-    tenant: { scope: `enterprise:${allowed.id}`, dialect: dialect.name, enterprise: allowed, org: null, baseUrl },
+    tenant: { scope: `enterprise:${enterprise.id}`, dialect: dialect.name, enterprise, org: null, baseUrl },
   };
 }
 
@@ -80,9 +111,12 @@ async function instanceEnterprise(ctx: AppContext): Promise<EnterpriseRow | unde
 export const INSTANCE_MOUNT: ScimMount = {
   prefix: '/scim/v2',
   async resolve(ctx, request, reply) {
+    const principal = principalOf(request);
     const enterprise = await instanceEnterprise(ctx);
     if (enterprise?.kind !== 'managed') throw notFound();
-    return enterpriseTenant(ctx, request, reply, enterprise, instanceDialect, `${request.apiBase}/scim/v2`);
+    const found = await findEnterpriseWithRole(ctx.db, String(enterprise.id), principal.user.id);
+    if (found === undefined) throw notFound();
+    return enterpriseTenant(ctx, request, reply, found, instanceDialect, `${request.apiBase}/scim/v2`);
   },
 };
 
@@ -90,29 +124,14 @@ export const ENTERPRISE_MOUNT: ScimMount = {
   prefix: '/scim/v2/enterprises/:enterprise',
   async resolve(ctx, request, reply) {
     const { enterprise: slug } = request.params as { enterprise: string };
-    const principal = request.principal;
-    if (principal !== null) {
-      // Every SCIM request: the enterprise and the caller's role in one query (`findEnterpriseWithRole`, as
-      // `enterpriseFor` uses), then the same checks in the same order as below: unknown enterprise 404, no dialect
-      // 404, User-Agent (strict) 403, not an owner 404 (site administrators see all), missing scope 403.
-      const found = await findEnterpriseWithRole(ctx.db, slug, principal.user.id);
-      if (found === undefined) throw notFound();
-      const dialect = ENTERPRISE_DIALECTS[found.enterprise.kind];
-      if (dialect === undefined) throw notFound();
-      checkUserAgent(ctx, request);
-      if (principal.user.site_admin !== 1 && found.role !== 'owner') throw notFound();
-      requireScopes(request, reply, dialect.scopes);
-      const allowed = found.enterprise;
-      return {
-        dialect,
-        tenant: { scope: `enterprise:${allowed.id}`, dialect: dialect.name, enterprise: allowed, org: null, baseUrl: `${request.apiBase}/scim/v2/enterprises/${allowed.slug}` },
-      };
-    }
-    const enterprise = await findEnterprise(ctx.db, slug);
-    if (enterprise === undefined) throw notFound();
-    const dialect = ENTERPRISE_DIALECTS[enterprise.kind];
+    const principal = principalOf(request);
+    // Every SCIM request: the enterprise and the caller's role in one query (read-cached), then unknown enterprise
+    // 404, no dialect 404, and the checks of `enterpriseTenant`.
+    const found = await findEnterpriseWithRole(ctx.db, slug, principal.user.id);
+    if (found === undefined) throw notFound();
+    const dialect = ENTERPRISE_DIALECTS[found.enterprise.kind];
     if (dialect === undefined) throw notFound();
-    return enterpriseTenant(ctx, request, reply, enterprise, dialect, `${request.apiBase}/scim/v2/enterprises/${enterprise.slug}`);
+    return enterpriseTenant(ctx, request, reply, found, dialect, `${request.apiBase}/scim/v2/enterprises/${found.enterprise.slug}`);
   },
 };
 
@@ -127,13 +146,23 @@ export const ORG_MOUNT: ScimMount = {
   dialect: orgDialect,
   async resolve(ctx, request, reply) {
     const { org: login } = request.params as { org: string };
+    const principal = principalOf(request);
     try {
       checkUserAgent(ctx, request);
-      const org = await orgFor(ctx.db, request, reply, login, { roles: ['admin'], scopes: orgDialect.scopes });
+      // The organization and the caller's roles in it and in its enterprise in one query (read-cached); unknown 404;
+      // not an owner (of it or its enterprise; site administrators see all) 404 unless a member; organizations of
+      // managed enterprises are not served (404); a member who is not an owner 403; missing scope 403.
+      const found = await findOrganizationWithRoles(ctx.db, login, principal.user.id);
+      if (found === undefined) throw notFound();
+      const { org } = found;
+      const owner = principal.user.site_admin === 1 || found.role === 'admin' || found.enterpriseOwner;
+      if (!owner && found.role === undefined) throw notFound();
       if (org.enterprise_id !== null) {
         const enterprise = await ctx.db.selectFrom('enterprises').select('kind').where('id', '=', org.enterprise_id).executeTakeFirst();
         if (enterprise?.kind === 'managed') throw notFound();
       }
+      if (!owner) throw new ScimError(403, ORG_OWNER_REQUIRED);
+      requireScopes(request, reply, orgDialect.scopes);
       return {
         dialect: orgDialect,
         tenant: { scope: `org:${org.id}`, dialect: 'org', enterprise: null, org, baseUrl: `${request.apiBase}/scim/v2/organizations/${org.login}` },

@@ -133,6 +133,41 @@ export function coerceAttributeValue(
   return result.length === 0 ? undefined : result;
 }
 
+/** Options of `normalizeResource`. */
+export interface NormalizeOptions {
+  /**
+   * Multi-valued complex attributes (by name, any case) whose elements may be sent as plain strings, as GitHub's own
+   * provisioning example sends `"emails": ["octocat@github.com"]`: see `elementsFromStrings`.
+   */
+  readonly stringElements?: readonly string[];
+}
+
+/**
+ * A multi-valued complex attribute's elements with plain strings taken as `{value}` (the attribute needs a `value`
+ * sub-attribute), the first of them primary when no element is and `markPrimary` allows (RFC 7643 §2.4: the primary
+ * value is the one to use). Anything else is returned as is, for `coerceAttributeValue` to check.
+ *
+ * @param definition - the attribute
+ * @param value - the client's value
+ * @param markPrimary - whether a string may become the primary value (not when added beside existing values)
+ */
+export function elementsFromStrings(definition: AttributeDefinition, value: JsonValue, markPrimary = true): JsonValue {
+  if (!definition.multiValued || definition.type !== 'complex' || findAttribute(definition.subAttributes ?? [], 'value') === undefined) return value;
+  const elements = Array.isArray(value) ? value : [value];
+  if (!elements.some((element) => typeof element === 'string')) return value;
+  const hasPrimary = elements.some((element) => isJsonObject(element) && coerceBoolean(getProperty(element, 'primary')) === true);
+  let primaryGiven = hasPrimary || !markPrimary;
+  return elements.map((element) => {
+    if (typeof element !== 'string') return element;
+    const object: JsonObject = { value: element };
+    if (!primaryGiven) {
+      object.primary = true;
+      primaryGiven = true;
+    }
+    return object;
+  });
+}
+
 /**
  * Normalise a POST or PUT body against a resource type: attribute names in the schema's
  * spelling, values coerced, extension data under the canonical URN. Dropped silently, as
@@ -142,9 +177,11 @@ export function coerceAttributeValue(
  *
  * @param input - the parsed request body
  * @param schema - the resource type
+ * @param options - leniencies beyond the schema (plain-string elements)
  * @returns a new object; `schemas` lists only the known URNs that were sent
  */
-export function normalizeResource(input: unknown, schema: ResourceSchema): JsonObject {
+export function normalizeResource(input: unknown, schema: ResourceSchema, options: NormalizeOptions = {}): JsonObject {
+  const stringElements = new Set((options.stringElements ?? []).map((name) => name.toLowerCase()));
   const body = toJsonValue(input, 'Request body');
   if (!isJsonObject(body)) throw ScimError.invalidSyntax('Request body must be a JSON object');
   const result: JsonObject = {};
@@ -166,7 +203,11 @@ export function normalizeResource(input: unknown, schema: ResourceSchema): JsonO
     }
     const resolved = resolveAttributePath(schema, key);
     if (resolved === undefined || resolved.attribute === SCHEMAS_ATTRIBUTE) continue;
-    placeValue(result, resolved.extension, resolved.attribute, resolved.subAttribute, value);
+    const lenient =
+      resolved.extension === undefined && resolved.subAttribute === undefined && stringElements.has(resolved.attribute.name.toLowerCase())
+        ? elementsFromStrings(resolved.attribute, value)
+        : value;
+    placeValue(result, resolved.extension, resolved.attribute, resolved.subAttribute, lenient);
   }
   return result;
 }

@@ -83,4 +83,5 @@ export {
 } from './list.ts';
 export type { ListParamOptions, ListParams, ListResponse, Projection } from './list.ts';
 
-export { coerceAttributeValue, coerceBoolean, isDateTime, normalizeResource } from './coerce.ts';
+export { coerceAttributeValue, coerceBoolean, elementsFromStrings, isDateTime, normalizeResource } from './coerce.ts';
+export type { NormalizeOptions } from './coerce.ts';

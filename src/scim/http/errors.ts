@@ -12,12 +12,14 @@
  * - the REST conventions' `ApiError`s by code: `invalid_json` → 400 `invalidSyntax`, `rate_limited` → 429,
  *   `unsupported_version` → 400 `invalidVers`, 422s → 400 `invalidValue`; 401, 403 and 404 stay GitHub's plain
  *   errors (no SCIM body is documented for them);
- * - anything else is a logged 500 with a SCIM body, never a 4xx.
+ * - anything else is a logged 500 with a SCIM body, never a 4xx;
+ * - `documentation_url` is the dialect's reference page (organization SCIM's, or enterprise SCIM's), on the surface
+ *   answered: under `/api/v3`, the GitHub Enterprise Server page where GHES has one (`documentationUrlFor`).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../../errors/api-error.ts';
+import { ApiError, documentationUrlFor } from '../../errors/api-error.ts';
 import { renderRestError, toApiError } from '../../http/conventions.ts';
-import { ERROR_SCHEMA, ScimError, toScimErrorBody } from '../engine/index.ts';
+import { DEFAULT_DOCUMENTATION_URL, ERROR_SCHEMA, ScimError, toScimErrorBody } from '../engine/index.ts';
 import type { ScimDialect } from '../dialects/dialect.ts';
 import { SCIM_MOUNTS, type ScimMount } from '../dialects/mounts.ts';
 
@@ -65,13 +67,13 @@ export function renderScimError(error: unknown, request: FastifyRequest, reply: 
   let scim: ScimError | ApiError;
   if (error instanceof ScimError) scim = error;
   else scim = fromApiError(toApiError(error, request));
-  if (scim instanceof ApiError) {
-    // Keep the rate-limit and scope headers the conventions set; the body is GitHub's.
-    return renderRestError(scim, request, reply);
-  }
   const route = routeOf(request);
   const dialect = resolved ?? route?.mount.dialect;
-  const docs = dialect?.docsUrl ?? request.routeOptions.config.docs;
+  if (scim instanceof ApiError) {
+    // Keep the rate-limit and scope headers the conventions set; the body is GitHub's, with the dialect's page.
+    return renderRestError(scim, request, reply, dialect?.docsUrl);
+  }
+  const docs = documentationUrlFor(dialect?.docsUrl ?? request.routeOptions.config.docs ?? DEFAULT_DOCUMENTATION_URL, request.url);
   const basic =
     (scim.status === 404 && (dialect === undefined || dialect.notFound === 'basic-error')) ||
     (dialect !== undefined && route !== undefined && dialect.basicErrors[route.operation]?.includes(scim.status) === true);

@@ -26,10 +26,12 @@
  *   anything else is 400 `invalidValue` (POST Groups documents no 404, and 404 would read as "no such enterprise").
  *   One group per organization: a second group for the same organization is 409 `uniqueness`. A rename re-maps the
  *   group (the old organization's SCIM access is taken back, the new one's given).
- * - A member whose identity is linked to an account becomes a member of the organization ("link the SCIM group with
- *   the GitHub organization membership"); a member without an account is invited by email (the group POST "sends
- *   invitation emails to the email address of the invited users"). Removing a member, or deleting the group, takes
- *   back exactly what the membership created (`scim_org_grants`).
+ * - A member is invited to the organization (the group POST "sends invitation emails to the email address of the
+ *   invited users to join the GitHub organization that the SCIM group corresponds to"): the account the identity is
+ *   linked to, else its primary email. Someone already in the organization (a member, by linked account or by the
+ *   account's email address, or already invited) gets no invitation, and SCIM owns nothing there. Removing a member,
+ *   or deleting the group, takes back exactly what the membership created (`scim_org_grants`): the pending
+ *   invitation, or the membership an accepted invitation of a linked account became.
  * - Responses carry `externalId: null` when the group has none, as GitHub's classic examples do.
  */
 import { GROUP_SCHEMA_ID, ScimError, isJsonObject, type JsonObject } from '../../../scim/engine/index.ts';
@@ -38,7 +40,7 @@ import type { OrganizationRow } from '../../../storage/tables.ts';
 import { recordAudit } from '../../audit.ts';
 import * as repo from '../repository.ts';
 import type { GroupHooks, HookContext, MemberRef, PrepareContext, StoredGroup, StoredUser, UserHooks } from '../types.ts';
-import { findLinkableAccount, followEmailChange, grantOrgAccess, revokeOrgAccess, type GrantMode } from '../org/grants.ts';
+import { findLinkableAccount, followEmailChange, grantOrgAccess, revokeOrgAccess } from '../org/grants.ts';
 import { withGrantTables } from '../org/tables.ts';
 import { missing, nonEmptyString, ordered, prepareUser } from '../org/user-resource.ts';
 
@@ -106,14 +108,18 @@ async function claimOrganization(hook: HookContext, group: StoredGroup, org: Org
   await db.insertInto('scim_classic_group_orgs').values({ group_id: group.rowId, org_id: org.id, created_at: nowIso(hook) }).execute();
 }
 
-/** Gives each of these identities (the active ones) access to the group's organization. */
-async function grantMembers(hook: HookContext, org: OrganizationRow, groupRowId: number, refs: readonly MemberRef[], mode: GrantMode): Promise<void> {
+/**
+ * Gives each of these identities (the active ones) access to the group's organization: an invitation ("Provision an
+ * enterprise group, and invite users to the group", seed 000), to the linked account or else the primary email;
+ * nothing for someone already a member (or already invited), `grantOrgAccess`.
+ */
+async function grantMembers(hook: HookContext, org: OrganizationRow, groupRowId: number, refs: readonly MemberRef[]): Promise<void> {
   for (const ids of repo.chunked(refs.map((r) => r.rowId))) {
     const rows = await hook.db.selectFrom('scim_users').select(['id', 'user_id', 'active', 'resource']).where('id', 'in', ids).orderBy('id').execute();
     for (const row of rows) {
       if (row.active !== 1) continue;
       const resource = JSON.parse(row.resource) as JsonObject;
-      await grantOrgAccess(hook, { rowId: row.id, userId: row.user_id, resource }, org, mode, groupRowId);
+      await grantOrgAccess(hook, { rowId: row.id, userId: row.user_id, resource }, org, 'invite', groupRowId);
     }
   }
 }
@@ -173,14 +179,19 @@ export const classicUserHooks: UserHooks = {
     return userId;
   },
 
-  async updated(hook, before, after) {
-    if (!after.active) return 'delete';
+  // Only a request that sets `active: false` deprovisions (see `UserChange`); an identity provisioned inactive
+  // stays through other changes.
+  deactivationDeletes: true,
+
+  async updated(hook, before, after, change) {
+    if (change.deactivates) return 'delete';
+    if (!after.active) return 'keep';
     if (!before.active) {
       // Activated: the access its groups give, which an inactive identity did not get.
       const groupIds = await repo.groupIdsOfUser(withScimTables(hook.db), after.rowId);
       for (const groupId of groupIds) {
         const org = await mappedOrg(hook, groupId);
-        if (org !== undefined) await grantMembers(hook, org, groupId, [{ rowId: after.rowId, scimId: after.scimId, userId: after.userId }], 'member');
+        if (org !== undefined) await grantMembers(hook, org, groupId, [{ rowId: after.rowId, scimId: after.scimId, userId: after.userId }]);
       }
     } else {
       await followEmailChange(hook, after.rowId, after.resource);
@@ -222,14 +233,14 @@ export const classicGroupHooks: GroupHooks = {
     // What the group gave in the old organization goes; its members get the new one.
     await revokeOrgAccess(hook, { groupRowId: after.rowId });
     const members = await repo.selectMembers(withScimTables(hook.db), after.rowId);
-    await grantMembers(hook, org, after.rowId, members, 'member');
+    await grantMembers(hook, org, after.rowId, members);
   },
 
   async membersChanged(hook, group, change) {
     const org = await mappedOrg(hook, group.rowId);
     if (org === undefined) return;
     for (const ref of change.removed) await revokeOrgAccess(hook, { scimUserRowId: ref.rowId, orgId: org.id });
-    await grantMembers(hook, org, group.rowId, change.added, 'member');
+    await grantMembers(hook, org, group.rowId, change.added);
   },
 
   async deleting(hook, group) {

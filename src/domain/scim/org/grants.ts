@@ -2,10 +2,11 @@
  * Organization access given by SCIM, and taken back by it: the part the classic and organization dialects share
  * (github-semantics.md §3.1). A grant is one SCIM identity's access to one organization:
  * - an identity linked to a GitHub account gets an invitation addressed to that account (`invite`: "provision and
- *   invite", seeds 000 and 003) or an active membership (`member`: a classic group's member, or a former member being
+ *   invite", seeds 000 and 003; a classic group's members) or an active membership (`member`: a former member being
  *   reinstated); an account that is already a member, or already invited, is left as it is and SCIM owns nothing;
  * - an identity without an account gets an invitation to its primary email ("an external identity is created that
- *   matches with the invitee's email address", seed 003); without an email there is nobody to invite.
+ *   matches with the invitee's email address", seed 003), unless that address is a member's; without an email there
+ *   is nobody to invite.
  * Invitations carry `source: 'scim'` (`invitation_source: "scim"` on `GET /orgs/{org}/invitations`).
  * Every grant is stored (`scim_org_grants`, migration 0008) with what it created, so taking it back (removal from a
  * classic group, `active: false`, DELETE) cancels that invitation or removes that membership and nothing else.
@@ -49,8 +50,28 @@ async function hasStanding(hook: HookContext, orgId: number, userId: number): Pr
   return invited !== undefined;
 }
 
-/** An invitation to an email address (nobody's account yet), audited as GitHub's `org.invite_member`. */
+/**
+ * Whether an email address is that of an account already a member of the organization: such a person is not
+ * invited again ("Provision an enterprise group, and invite users to the group", seed 000: the invitation is for
+ * those not yet in the organization), even when their identity is not linked to the account by login.
+ */
+async function isMemberEmail(hook: HookContext, orgId: number, email: string): Promise<boolean> {
+  const member = await hook.db
+    .selectFrom('org_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select('u.id')
+    .where('m.org_id', '=', orgId)
+    .where((eb) => eb(eb.fn('lower', ['u.email']), '=', email.toLowerCase()))
+    .executeTakeFirst();
+  return member !== undefined;
+}
+
+/**
+ * An invitation to an email address (nobody's account yet), audited as GitHub's `org.invite_member`; none when that
+ * address is already invited or belongs to a member.
+ */
 async function inviteEmail(hook: HookContext, org: OrganizationRow, email: string): Promise<number | null> {
+  if (await isMemberEmail(hook, org.id, email)) return null;
   const open = await hook.db
     .selectFrom('org_invitations')
     .select('id')

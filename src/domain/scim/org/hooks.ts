@@ -10,9 +10,12 @@
  *   An identity provisioned with `active: false` gets no invitation.
  * - `active: false` (PUT, or PATCH replace) "removes the user from the organization, deletes the external identity,
  *   and deletes the associated {scim_user_id}" (seed 003): the hook answers `delete`, the generic service removes the
- *   identity, and a later GET is 404. DELETE does the same. Removal cancels the identity's pending invitations and
- *   takes the linked account out of the organization and its teams, whatever made it a member (the identity stands
- *   for that person's place in the organization), except the organization's last owner.
+ *   identity, and a later GET is 404. Only a request that sets `active` to false does so: an identity provisioned
+ *   with `active: false` keeps through a PATCH or PUT that leaves `active` alone. DELETE does the same. Removal
+ *   cancels the identity's pending invitations and takes the linked account out of the organization and its teams,
+ *   whatever made it a member (the identity stands for that person's place in the organization), except the
+ *   organization's last owner.
+ * - An identity whose primary email is that of an organization member invites nobody (`grants.ts`).
  * - Every response carries `organization_id` (GitHub's `scim-user` shape), stored with the resource.
  */
 import type { JsonObject } from '../../../scim/engine/index.ts';
@@ -51,8 +54,13 @@ export const orgUserHooks: UserHooks = {
     return userId;
   },
 
-  async updated(hook, before, after) {
-    if (!after.active) return 'delete';
+  // Only a request that sets `active: false` deprovisions; an identity provisioned inactive stays through other
+  // changes (and gets its invitation when a request activates it).
+  deactivationDeletes: true,
+
+  async updated(hook, before, after, change) {
+    if (change.deactivates) return 'delete';
+    if (!after.active) return 'keep';
     if (!before.active) await admit(hook, after, after.userId);
     else await followEmailChange(hook, after.rowId, after.resource);
     return 'keep';

@@ -19,7 +19,7 @@
  * - add and replace through a value filter both merge into the matched elements (the RFC's rule
  *   for complex attributes, §3.5.2.3), so a replace of one sub-attribute keeps `primary`.
  */
-import { coerceAttributeValue, coerceSingleValue, unwrapSingleValue } from '../coerce.ts';
+import { coerceAttributeValue, coerceSingleValue, elementsFromStrings, unwrapSingleValue } from '../coerce.ts';
 import { ScimError } from '../errors.ts';
 import type { FilterNode } from '../filter/ast.ts';
 import { matchesElement } from '../filter/evaluate.ts';
@@ -43,6 +43,19 @@ export interface PatchOptions {
    * RFC 7644 §3.12 describes; `ignore` makes it a no-op for callers that want idempotent removes.
    */
   readonly onRemoveNoMatch?: 'error' | 'ignore';
+  /**
+   * Names that stand for attribute paths in a path-less value's keys and in a bare `path`, where
+   * the schema has no attribute of that name: GitHub's organization SCIM PATCH schema lists
+   * `givenName` and `familyName` among a path-less value's keys, for `name.givenName` and
+   * `name.familyName` (docs.github.com/enterprise-cloud@latest/rest/scim/scim#update-an-attribute-for-a-scim-user).
+   */
+  readonly aliases?: Readonly<Record<string, string>>;
+  /**
+   * Multi-valued attributes (by name) whose elements may be plain strings in an add or replace of
+   * the whole attribute (`"value": ["octocat@github.com"]`), taken as `{value}` as
+   * `elementsFromStrings` describes; an add beside existing values makes none of them primary.
+   */
+  readonly stringElements?: readonly string[];
 }
 
 /** Membership delta of a Group PATCH, by member `value`. */
@@ -56,6 +69,11 @@ export interface PatchResult {
   readonly resource: JsonObject;
   /** Whether anything differs from the input, so callers can keep `meta.lastModified` on no-ops. */
   readonly changed: boolean;
+  /**
+   * Core attributes (schema spelling) an operation wrote, removed or left as they were by writing their
+   * value again: what the request set, whether or not it differs (`active` sent as `false` again).
+   */
+  readonly assigned: ReadonlySet<string>;
   /** Present when the resource type has a `members` attribute. */
   readonly memberChanges?: MemberChanges;
 }
@@ -205,10 +223,13 @@ function isReadOnly(target: PatchTarget): boolean {
 }
 
 class PatchApplier {
+  readonly assigned = new Set<string>();
+
   constructor(
     private readonly doc: JsonObject,
     private readonly resolver: TargetResolver,
     private readonly onRemoveNoMatch: 'error' | 'ignore',
+    private readonly stringElements: ReadonlySet<string> = new Set(),
   ) {}
 
   apply(operation: PatchOperation): void {
@@ -241,6 +262,7 @@ class PatchApplier {
 
   private write(target: AttributeTarget, next: JsonValue | undefined): void {
     const { extension, attribute } = target;
+    if (extension === undefined) this.assigned.add(attribute.name);
     const existing = this.container(extension);
     if (next === undefined || isUnassigned(next)) {
       if (existing !== undefined) deleteProperty(existing, attribute.name);
@@ -321,7 +343,10 @@ class PatchApplier {
     value: JsonValue,
     text: string,
   ): JsonValue | undefined {
-    const incoming = value === null ? undefined : coerceAttributeValue(attribute, value, text);
+    const lenient = this.stringElements.has(attribute.name.toLowerCase())
+      ? elementsFromStrings(attribute, value, op === 'replace' || asElements(current).length === 0)
+      : value;
+    const incoming = lenient === null ? undefined : coerceAttributeValue(attribute, lenient, text);
     if (incoming === undefined) return op === 'add' ? current : undefined;
     const list = op === 'add' ? asElements(current) : [];
     const touched: JsonValue[] = [];
@@ -533,11 +558,12 @@ export function applyPatch(
   options: PatchOptions = {},
 ): PatchResult {
   const doc = structuredClone(resource);
-  const resolver = new TargetResolver(schema, options.immutableAttributes);
-  const applier = new PatchApplier(doc, resolver, options.onRemoveNoMatch ?? 'error');
+  const resolver = new TargetResolver(schema, options.immutableAttributes, options.aliases);
+  const stringElements = new Set((options.stringElements ?? []).map((name) => name.toLowerCase()));
+  const applier = new PatchApplier(doc, resolver, options.onRemoveNoMatch ?? 'error', stringElements);
   for (const operation of request.operations) applier.apply(operation);
   syncSchemas(doc, resource, schema);
-  const result = { resource: doc, changed: !jsonEquals(resource, doc) };
+  const result = { resource: doc, changed: !jsonEquals(resource, doc), assigned: applier.assigned };
   const members = findAttribute(schema.core.attributes, 'members');
   if (members === undefined) return result;
   const before = memberValues(resource, members);

@@ -31,15 +31,26 @@ export type AttributeTarget = Extract<PatchTarget, { kind: 'attribute' }>;
  */
 export class TargetResolver {
   private readonly immutable: ReadonlySet<string>;
+  /** Lower-case alias → the attribute path it stands for. */
+  private readonly aliases: ReadonlyMap<string, string>;
 
   /**
    * @param schema - the resource type
    * @param immutableAttributes - attribute paths (`userName`, `name.givenName`) to treat as immutable
+   * @param aliases - names that stand for attribute paths (`givenName` → `name.givenName`), for keys of a
+   *   path-less value and for a bare path; an alias never hides an attribute of the schema
    */
   constructor(
     private readonly schema: ResourceSchema,
     immutableAttributes: readonly string[] = [],
+    aliases: Readonly<Record<string, string>> = {},
   ) {
+    this.aliases = new Map(
+      Object.entries(aliases).map(([alias, text]) => {
+        if (resolveAttributePath(schema, text) === undefined) throw new TypeError(`aliases: unknown attribute "${text}"`);
+        return [alias.toLowerCase(), text];
+      }),
+    );
     this.immutable = new Set(
       immutableAttributes.map((text) => {
         const resolved = resolveAttributePath(schema, text);
@@ -87,7 +98,8 @@ export class TargetResolver {
       const extension = findExtension(this.schema, `${attributePath.uri}:${attributePath.name}`);
       if (extension !== undefined) return { kind: 'extension', schema: extension };
     }
-    const resolved = resolveAttributePath(this.schema, attributePath);
+    const aliased = bare && attributePath.uri === undefined ? this.unalias(attributePath.name) : undefined;
+    const resolved = resolveAttributePath(this.schema, aliased ?? attributePath);
     if (resolved === undefined) throw ScimError.invalidPath(`Path "${text}" names an unknown attribute`);
     if (resolved.attribute === SCHEMAS_ATTRIBUTE) {
       throw ScimError.mutability('"schemas" is maintained by the service provider');
@@ -127,7 +139,7 @@ export class TargetResolver {
   resolveKey(key: string): PatchTarget | undefined {
     const extension = findExtension(this.schema, key);
     if (extension !== undefined) return { kind: 'extension', schema: extension };
-    const resolved = resolveAttributePath(this.schema, key);
+    const resolved = resolveAttributePath(this.schema, this.unalias(key) ?? key);
     if (resolved === undefined || resolved.attribute === SCHEMAS_ATTRIBUTE) return undefined;
     const attribute = this.effective(resolved.extension, resolved.attribute);
     const subAttribute = this.effectiveSub(attribute, resolved.subAttribute);
@@ -137,6 +149,13 @@ export class TargetResolver {
       attribute,
       ...(subAttribute === undefined ? {} : { subAttribute }),
     };
+  }
+
+  /** The attribute path an alias stands for, when `name` is an alias and not an attribute of the schema. */
+  private unalias(name: string): string | undefined {
+    const text = this.aliases.get(name.toLowerCase());
+    if (text === undefined || resolveAttributePath(this.schema, name) !== undefined) return undefined;
+    return text;
   }
 
   /** An attribute of an extension object, for keys inside `{"urn:…:User": {...}}`; undefined if unknown. */
