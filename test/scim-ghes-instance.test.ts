@@ -271,7 +271,7 @@ describe(`GHES instance SCIM vs Enterprise Managed Users (${storageKind})`, () =
     // active:true restores bob: same id, login and profile back, the same token works, still an org member.
     const on = await instance('PATCH', `/Users/${res.body.id}`, patch({ op: 'replace', value: { active: true } }));
     assert.equal(on.status, 200);
-    const restored = await t.request('GET', '/users/bob', { token: seed.ownerToken });
+    const restored = await t.request('GET', '/users/bob', { token: bob.token });
     assert.deepEqual([restored.body.id, restored.body.email, 'suspended_at' in restored.body], [bob.id, 'bob@idp.example', false]);
     assert.equal((await t.request('GET', '/user', { token: bob.token })).status, 200);
     assert.equal((await t.request('GET', `/orgs/${seed.org.login}/members/bob`, { token: seed.ownerToken })).status, 204);
