@@ -53,7 +53,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: 64 * 1024 * 1024,
     trustProxy: true,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    // allowUnionTypes: schemas such as `{type: ['integer', 'string']}` are deliberate; without it Ajv's strict mode
+    // warns on stderr (console.warn, whatever the log level) once per route prefix at every start.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, allowUnionTypes: true } },
   });
 
   const ctx: AppContext = {

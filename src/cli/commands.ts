@@ -9,18 +9,18 @@ import {
   createEnterprise,
   createOrganization,
   createUser,
-  requireUserByLogin,
 } from '../domain/accounts/accounts.ts';
 import { applySeed, type SeedDocument } from '../domain/seed/seed.ts';
 import { importUsageCsv } from '../domain/billing/import.ts';
 import { registerRunnerWithToken } from '../domain/runners/registration.ts';
 import { addTeamMember, createTeam, deleteTeam, listVisibleTeams, removeTeamMember, updateTeam } from '../domain/teams/service.ts';
-import { requireOrganization } from '../domain/orgs/service.ts';
 import { progressReporter } from './progress.ts';
 import { migrateToLatest } from '../storage/migrations/index.ts';
 import { openStorage } from '../storage/db.ts';
 import { loadConfig } from '../config/config.ts';
 import { CliError, withContext, type StorageFlags } from './context.ts';
+import { cliEnterprise, cliOrganization, cliTeam, cliUser } from './lookups.ts';
+import { ApiError } from '../errors/api-error.ts';
 import { serve, type ServeFlags } from './serve.ts';
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -93,7 +93,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .option('--note <note>', 'what the token is for')
     .action((flags: StorageFlags & { login: string; scopes: string; note?: string }) =>
       withContext(flags, async (ctx) => {
-        const owner = await requireUserByLogin(ctx.db, flags.login);
+        const owner = await cliUser(ctx.db, flags.login);
         const issued = await createAccessToken(ctx, owner, list(flags.scopes), flags.note ?? null, null);
         process.stdout.write(`${issued.token}\n`);
       }),
@@ -111,8 +111,9 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .option('--ephemeral', 'the runner takes one job, then is removed')
     .action((flags: StorageFlags & { enterprise: string; token: string; name: string; labels?: string; os: 'linux' | 'macos' | 'windows'; arch: string; runnerGroup?: string; ephemeral?: boolean }) =>
       withContext(flags, async (ctx) => {
+        const enterprise = await cliEnterprise(ctx.db, flags.enterprise);
         const { runner: registered, credential } = await registerRunnerWithToken(ctx, {
-          enterpriseSlug: flags.enterprise,
+          enterpriseSlug: enterprise.slug,
           token: flags.token,
           name: flags.name,
           labels: flags.labels === undefined ? [] : list(flags.labels),
@@ -120,6 +121,14 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
           architecture: flags.arch,
           runnerGroup: flags.runnerGroup,
           ephemeral: flags.ephemeral,
+        }).catch((error: unknown) => {
+          if (error instanceof ApiError && error.code === 'runner_token_invalid') {
+            throw new CliError(
+              `the registration token is not valid for enterprise "${enterprise.slug}": it is unknown, expired (a registration token is valid for one hour), ` +
+                `a remove token, or issued for another enterprise; expected a registration token from POST /enterprises/${enterprise.slug}/actions/runners/registration-token`,
+            );
+          }
+          throw error;
         });
         process.stdout.write(`${registered.id}\n`);
         // The id alone goes to stdout for scripts; the credential the runner side needs for heartbeats and job reports
@@ -161,6 +170,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .option('--parent <slug>', 'parent team slug')
     .action((flags: StorageFlags & { org: string; name: string; description?: string; privacy?: 'secret' | 'closed'; parent?: string }) =>
       withContext(flags, async (ctx) => {
+        await cliOrganization(ctx.db, flags.org);
         const row = await createTeam(ctx, flags.org, { name: flags.name, description: flags.description, privacy: flags.privacy, parentSlug: flags.parent }, null);
         process.stdout.write(`${row.slug}\n`);
       }),
@@ -169,7 +179,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .requiredOption('--org <login>', 'organization')
     .action((flags: StorageFlags & { org: string }) =>
       withContext(flags, async (ctx) => {
-        const org = await requireOrganization(ctx.db, flags.org);
+        const org = await cliOrganization(ctx.db, flags.org);
         const { teams } = await listVisibleTeams(ctx.db, org, null, 1_000_000, 0);
         for (const row of teams) process.stdout.write(`${row.slug}\t${row.name}\n`);
       }),
@@ -183,6 +193,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .option('--parent <slug>', 'parent team slug')
     .action((flags: StorageFlags & { org: string; team: string; name?: string; description?: string; privacy?: 'secret' | 'closed'; parent?: string }) =>
       withContext(flags, async (ctx) => {
+        await cliTeam(ctx.db, flags.org, flags.team);
         const row = await updateTeam(
           ctx,
           flags.org,
@@ -198,6 +209,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .requiredOption('--team <slug>', 'team slug')
     .action((flags: StorageFlags & { org: string; team: string }) =>
       withContext(flags, async (ctx) => {
+        await cliTeam(ctx.db, flags.org, flags.team);
         await deleteTeam(ctx, flags.org, flags.team, null);
       }),
     );
@@ -208,6 +220,8 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .addOption(new Option('--role <role>', 'team role').choices(['member', 'maintainer']).default('member'))
     .action((flags: StorageFlags & { org: string; team: string; login: string; role: 'member' | 'maintainer' }) =>
       withContext(flags, async (ctx) => {
+        await cliTeam(ctx.db, flags.org, flags.team);
+        await cliUser(ctx.db, flags.login);
         const { membership } = await addTeamMember(ctx, flags.org, flags.team, flags.login, flags.role, null);
         process.stdout.write(`${membership.state}\n`);
       }),
@@ -218,7 +232,15 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .requiredOption('--login <login>', 'user')
     .action((flags: StorageFlags & { org: string; team: string; login: string }) =>
       withContext(flags, async (ctx) => {
-        await removeTeamMember(ctx, flags.org, flags.team, flags.login, null);
+        await cliTeam(ctx.db, flags.org, flags.team);
+        const user = await cliUser(ctx.db, flags.login);
+        await removeTeamMember(ctx, flags.org, flags.team, user.login, null).catch((error: unknown) => {
+          // The team and the user exist (checked above): the one 404 left is a user who is not on the team.
+          if (error instanceof ApiError && error.status === 404) {
+            throw new CliError(`user "${user.login}" is neither a member of team "${flags.team}" in organization "${flags.org}" nor invited to it`);
+          }
+          throw error;
+        });
       }),
     );
 
