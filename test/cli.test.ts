@@ -167,7 +167,7 @@ describe('gatehouse CLI', () => {
   it('usage import shows a progress bar on a terminal, and none when piped', { skip: hasScript() ? false : 'no `script` (util-linux) to give the command a terminal' }, () => {
     const data = path.join(dir, 'progress');
     const seedFile = path.join(dir, 'progress.json');
-    fs.writeFileSync(seedFile, JSON.stringify({ users: [{ login: 'p-owner' }], enterprises: [{ slug: 'prog', owner: 'p-owner' }] }));
+    fs.writeFileSync(seedFile, JSON.stringify({ users: [{ login: 'p-owner' }], enterprises: [{ slug: 'prog', owners: ['p-owner'] }] }));
     assert.equal(run(['seed', '--file', seedFile], data).status, 0);
     const csv = path.join(dir, 'progress.csv');
     const today = new Date().toISOString().slice(0, 10);

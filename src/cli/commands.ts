@@ -10,7 +10,8 @@ import {
   createOrganization,
   createUser,
 } from '../domain/accounts/accounts.ts';
-import { applySeed, type SeedDocument } from '../domain/seed/seed.ts';
+import { SEED_KINDS, SeedError, applySeed } from '../domain/seed/seed.ts';
+import { seedProblems, type SeedProblem } from '../domain/seed/schema.ts';
 import { importUsageCsv } from '../domain/billing/import.ts';
 import { registerRunnerWithToken } from '../domain/runners/registration.ts';
 import { addTeamMember, createTeam, deleteTeam, listVisibleTeams, removeTeamMember, updateTeam } from '../domain/teams/service.ts';
@@ -244,25 +245,43 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
       }),
     );
 
-  storageOptions(program.command('seed').description('load users, enterprises, orgs, runners and usage from a YAML or JSON file'))
+  storageOptions(program.command('seed').description('load users, enterprises, orgs, runners, usage and tokens from a YAML or JSON file; applying it again changes nothing'))
     .requiredOption('--file <file>', 'seed file (.yaml, .yml or .json)')
-    .action((flags: StorageFlags & { file: string }) =>
-      withContext(flags, async (ctx) => {
-        let text: string;
-        try {
-          text = fs.readFileSync(flags.file, 'utf8');
-        } catch {
-          throw new CliError(`cannot read ${flags.file}`);
-        }
-        let doc: unknown;
-        try {
-          doc = flags.file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-        } catch (error) {
-          throw new CliError(`${flags.file} is not valid ${flags.file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
-        }
-        const result = await applySeed(ctx, doc as SeedDocument);
+    .action(async (flags: StorageFlags & { file: string }) => {
+      const json = flags.file.endsWith('.json');
+      let text: string;
+      try {
+        text = fs.readFileSync(flags.file, 'utf8');
+      } catch {
+        throw new CliError(`cannot read ${flags.file}`);
+      }
+      let doc: unknown;
+      try {
+        doc = json ? JSON.parse(text) : YAML.parse(text);
+      } catch (error) {
+        throw new CliError(`${flags.file} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+      }
+      // Every line names the file and the path in it. The shape is checked before the store is even opened; what
+      // only the store can tell (a login already taken) fails the seed's one transaction, so nothing is written.
+      const inFile = (problems: readonly SeedProblem[]): CliError => new CliError(problems.map((p) => `${flags.file}: ${p.path}: ${p.message}`).join('\n'));
+      const problems = seedProblems(doc);
+      if (problems.length > 0) throw inFile(problems);
+      await withContext(flags, async (ctx) => {
+        const result = await applySeed(ctx, doc).catch((error: unknown) => {
+          throw error instanceof SeedError ? inFile(error.problems) : error;
+        });
         process.stdout.write(`seeded enterprises: ${result.enterprises.join(', ') || '(none)'}\n`);
-        for (const t of result.tokens) process.stdout.write(`token for ${t.login} (${t.scopes.join(', ')}): ${t.token}\n`);
-      }),
-    );
+        for (const kind of SEED_KINDS) {
+          const { created, present } = result.counts[kind];
+          if (created + present > 0) process.stdout.write(`${kind}: ${created} created, ${present} already present\n`);
+        }
+        for (const t of result.tokens) {
+          process.stdout.write(
+            t.token === null
+              ? `token for ${t.login} (${t.scopes.join(', ')}): already issued (note "${t.note}"); \`gatehouse token create\` mints another\n`
+              : `token for ${t.login} (${t.scopes.join(', ')}): ${t.token}\n`,
+          );
+        }
+      });
+    });
 }

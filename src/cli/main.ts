@@ -37,6 +37,7 @@ try {
   const code = (error as { code?: unknown }).code;
   if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
   if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
-  process.stderr.write(`gatehouse: ${describeError(error)}\n`);
+  // A message of several lines (every problem of a seed file) gets the prefix on each.
+  process.stderr.write(`${describeError(error).split('\n').map((line) => `gatehouse: ${line}`).join('\n')}\n`);
   process.exit(1);
 }

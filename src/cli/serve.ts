@@ -54,7 +54,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   await migrateToLatest(storage);
   const ctx = { db: storage.db, dialect: storage.dialect, config, clock: systemClock };
 
-  let demoTokens: Array<{ login: string; token: string }> = [];
+  let demoTokens: Array<{ login: string; token: string | null }> = [];
   if (flags.demo && (await countEnterprises(storage.db)) === 0) {
     const result = await applySeed(ctx, demoSeed(systemClock.now()));
     demoTokens = result.tokens;
