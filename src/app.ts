@@ -2,11 +2,11 @@
  * Composition root: `buildApp` wires configuration, storage and clock into a Fastify instance. No I/O happens on
  * import; `main.ts` and the CLI are the only callers that listen.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from './app-context.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
-import { installConventions } from './http/conventions.ts';
+import { installConventions, requestIdSource } from './http/conventions.ts';
 import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
@@ -21,7 +21,7 @@ import { scimRoutes } from './scim/routes.ts';
 import { runnerSideRoutes } from './rest/runner-side/routes.ts';
 import { runnersRoutes } from './rest/runners/routes.ts';
 import { startStaleRunnerSweeps, type StaleRunnerSweeps } from './domain/runners/stale.ts';
-import { lazyChildLoggerFactory } from './http/request-logger.ts';
+import { RequestLogController, lazyChildLoggerFactory } from './http/request-logger.ts';
 import { openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
@@ -47,8 +47,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     serverFactory: inFlight.serverFactory,
     logger: { level: config.logLevel },
-    // Per-request log lines cost throughput; they are on only at debug and trace.
-    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    // Per-request log lines cost throughput; they are on only at debug and trace, and written at debug.
+    logController: new RequestLogController(config.logLevel),
+    // Request ids are the `X-GitHub-Request-Id` values (conventions.ts sends `request.id`), so log lines carry them.
+    genReqId: requestIdSource(),
     // Each request's child logger is made on its first log line, not up front (src/http/request-logger.ts).
     childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: 64 * 1024 * 1024,

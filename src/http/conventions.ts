@@ -114,12 +114,11 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   app.decorateRequest('principal', null);
   app.decorateRequest('apiBase', '');
 
-  const nextRequestId = requestIdSource();
-
   /** What every response carries, and the API version check: for routed requests and 404s alike. */
   function begin(request: FastifyRequest, reply: FastifyReply): void {
     request.apiBase = request.url.startsWith('/api/v3/') ? `${publicOrigin}/api/v3` : ctx.config.publicUrl;
-    reply.header('x-github-request-id', nextRequestId());
+    // Fastify's request id, made by requestIdSource (src/app.ts `genReqId`): the id the request's log lines carry.
+    reply.header('x-github-request-id', request.id);
     reply.header('x-github-media-type', 'github.v3; format=json');
     const requested = request.headers['x-github-api-version'];
     const version = Array.isArray(requested) ? requested[0] : requested;
