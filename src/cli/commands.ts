@@ -18,21 +18,30 @@ import { addTeamMember, createTeam, deleteTeam, listVisibleTeams, removeTeamMemb
 import { progressReporter } from './progress.ts';
 import { migrateToLatest } from '../storage/migrations/index.ts';
 import { openStorage } from '../storage/db.ts';
-import { loadConfig } from '../config/config.ts';
+import { DEFAULTS, LOG_LEVELS, loadConfig } from '../config/config.ts';
 import { CliError, withContext, type StorageFlags } from './context.ts';
 import { cliEnterprise, cliOrganization, cliTeam, cliUser } from './lookups.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { serve, type ServeFlags } from './serve.ts';
 
+/**
+ * An option whose default is worked out when the command runs (from other options or the store): `--help` shows
+ * `description` as its default (see `showComputedDefaults` in main.ts).
+ */
+function computedDefault(option: Option, description: string): Option {
+  option.defaultValueDescription = description;
+  return option;
+}
+
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 export function cliCommands(program: Command, storageOptions: (cmd: Command) => Command): void {
   storageOptions(program.command('serve').description('start the HTTP server (creates a demo enterprise in an empty store)'))
-    .addOption(new Option('--host <host>', 'listen address').env('HOST'))
-    .addOption(new Option('--port <port>', 'listen port').env('PORT'))
-    .addOption(new Option('--public-url <url>', 'base of url fields, e.g. https://gh.example.com/api/v3').env('GATEHOUSE_PUBLIC_URL'))
-    .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('LOG_LEVEL'))
-    .addOption(new Option('--instance-enterprise <slug>', 'enterprise served at /scim/v2/Users|Groups').env('GATEHOUSE_INSTANCE_ENTERPRISE'))
+    .addOption(new Option('--host <host>', 'listen address').env('HOST').default(DEFAULTS.host))
+    .addOption(new Option('--port <port>', 'listen port').env('PORT').default(DEFAULTS.port))
+    .addOption(computedDefault(new Option('--public-url <url>', 'base of url fields, e.g. https://gh.example.com/api/v3').env('GATEHOUSE_PUBLIC_URL'), 'http://HOST:PORT'))
+    .addOption(new Option('--log-level <level>', LOG_LEVELS.join('|')).env('LOG_LEVEL').default(DEFAULTS.logLevel))
+    .addOption(computedDefault(new Option('--instance-enterprise <slug>', 'enterprise served at /scim/v2/Users|Groups').env('GATEHOUSE_INSTANCE_ENTERPRISE'), 'first managed enterprise'))
     .option('--no-demo', 'do not create the demo enterprise in an empty store')
     .action((flags: ServeFlags) => serve(flags));
 
@@ -63,9 +72,9 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
   const enterprise = program.command('enterprise').description('manage enterprises');
   storageOptions(enterprise.command('create').description('create an enterprise (with its Default runner group)'))
     .requiredOption('--slug <slug>', 'URL slug')
-    .option('--name <name>', 'display name')
+    .addOption(computedDefault(new Option('--name <name>', 'display name'), 'the slug'))
     .addOption(new Option('--kind <kind>', 'classic (GHEC SCIM, a group is an org) or managed (EMU/GHES SCIM)').choices(['classic', 'managed']).default('classic'))
-    .option('--shortcode <code>', 'managed-user login suffix (3–8 letters or digits)')
+    .addOption(computedDefault(new Option('--shortcode <code>', 'managed-user login suffix (3–8 letters or digits)'), 'the slug\'s first 8 letters and digits'))
     .option('--owner <login>', 'first enterprise owner')
     .action((flags: StorageFlags & { slug: string; name?: string; kind: 'classic' | 'managed'; shortcode?: string; owner?: string }) =>
       withContext(flags, async (ctx) => {
@@ -108,7 +117,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .option('--labels <labels>', 'comma-separated custom labels')
     .addOption(new Option('--os <os>', 'operating system').choices(['linux', 'macos', 'windows']).default('linux'))
     .addOption(new Option('--arch <arch>', 'architecture').choices(['x64', 'arm', 'arm64']).default('x64'))
-    .option('--runner-group <name>', 'runner group name (default group when absent)')
+    .addOption(computedDefault(new Option('--runner-group <name>', 'runner group name'), 'Default'))
     .option('--ephemeral', 'the runner takes one job, then is removed')
     .action((flags: StorageFlags & { enterprise: string; token: string; name: string; labels?: string; os: 'linux' | 'macos' | 'windows'; arch: string; runnerGroup?: string; ephemeral?: boolean }) =>
       withContext(flags, async (ctx) => {
@@ -167,7 +176,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .requiredOption('--org <login>', 'organization')
     .requiredOption('--name <name>', 'team name')
     .option('--description <text>', 'description')
-    .addOption(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']))
+    .addOption(computedDefault(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']), 'secret; closed for a child team'))
     .option('--parent <slug>', 'parent team slug')
     .action((flags: StorageFlags & { org: string; name: string; description?: string; privacy?: 'secret' | 'closed'; parent?: string }) =>
       withContext(flags, async (ctx) => {
