@@ -197,10 +197,10 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
   storageOptions(team.command('update').description('rename a team or change its description, privacy or parent; prints its slug'))
     .requiredOption('--org <login>', 'organization')
     .requiredOption('--team <slug>', 'team slug')
-    .option('--name <name>', 'new name (the slug follows)')
-    .option('--description <text>', 'description')
-    .addOption(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']))
-    .option('--parent <slug>', 'parent team slug')
+    .addOption(computedDefault(new Option('--name <name>', 'new name (the slug follows)'), 'unchanged'))
+    .addOption(computedDefault(new Option('--description <text>', 'description'), 'unchanged'))
+    .addOption(computedDefault(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']), 'unchanged'))
+    .addOption(computedDefault(new Option('--parent <slug>', 'parent team slug'), 'unchanged'))
     .action((flags: StorageFlags & { org: string; team: string; name?: string; description?: string; privacy?: 'secret' | 'closed'; parent?: string }) =>
       withContext(flags, async (ctx) => {
         await cliTeam(ctx.db, flags.org, flags.team);
