@@ -236,6 +236,11 @@ enterprises:
       assert.equal(wrongKind.status, 1);
       assert.match(wrongKind.stderr, /kind\.yaml: enterprises\[0\]\.kind: enterprise "octo-corp" already exists as a classic enterprise/);
 
+      const scopes = writeSeed('scopes.yaml', 'tokens:\n  - { login: mona, scopes: [admin:enterprise, admin:universe] }\n');
+      const badScope = gatehouse(['seed', '--file', scopes], store);
+      assert.equal(badScope.status, 1);
+      assert.match(badScope.stderr, /scopes\.yaml: tokens\[0\]\.scopes: unknown scopes admin:universe; expected scopes among admin:enterprise, admin:org, /);
+
       const usage = writeSeed('usage.yaml', `enterprises:\n  - slug: octo-corp\n    usage:\n      - { date: ${today}, product: actions, sku: UBUNTU, quantity: 1, unitType: minutes }\n      - { date: ${today}, product: actions, sku: NOPE, quantity: 1, unitType: minutes }\n`);
       const badUsage = gatehouse(['seed', '--file', usage], store);
       assert.equal(badUsage.status, 1);

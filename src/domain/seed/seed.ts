@@ -9,7 +9,7 @@
  * scopes, a usage item already recorded from this seed) is counted as already present and left as it is.
  */
 import { ApiError } from '../../errors/api-error.ts';
-import { parseScopes } from '../../auth/scopes.ts';
+import { KNOWN_SCOPES, parseScopes } from '../../auth/scopes.ts';
 import {
   addOrgMember,
   createAccessToken,
@@ -185,7 +185,9 @@ async function seedToken(ctx: DomainContext, run: Run, t: SeedToken, path: strin
   const user = await run.user(ctx, t.login, `${path}.login`);
   const note = t.note ?? 'seed';
   const { scopes, unknown } = parseScopes(t.scopes.join(','));
-  if (unknown.length > 0) throw new SeedError([{ path: `${path}.scopes`, message: `unknown scopes ${unknown.join(', ')}` }]);
+  if (unknown.length > 0) {
+    throw new SeedError([{ path: `${path}.scopes`, message: `unknown scopes ${unknown.join(', ')}; expected scopes among ${[...KNOWN_SCOPES].sort().join(', ')}` }]);
+  }
   // A token is identified by its owner, note and scopes (stored as createAccessToken joins them).
   const existing = await ctx.db
     .selectFrom('access_tokens')
