@@ -2,11 +2,11 @@
  * Composition root: `buildApp` wires configuration, storage and clock into a Fastify instance. No I/O happens on
  * import; `main.ts` and the CLI are the only callers that listen.
  */
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from './app-context.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
-import { installConventions } from './http/conventions.ts';
+import { installConventions, requestIdSource } from './http/conventions.ts';
 import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
@@ -23,7 +23,7 @@ import { scimRoutes } from './scim/routes.ts';
 import { runnerSideRoutes } from './rest/runner-side/routes.ts';
 import { runnersRoutes } from './rest/runners/routes.ts';
 import { startStaleRunnerSweeps, type StaleRunnerSweeps } from './domain/runners/stale.ts';
-import { lazyChildLoggerFactory } from './http/request-logger.ts';
+import { RequestLogController, lazyChildLoggerFactory } from './http/request-logger.ts';
 import { openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
@@ -53,13 +53,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     serverFactory: inFlight.serverFactory,
     logger: { level: config.logLevel },
-    // Per-request log lines cost throughput; they are on only at debug and trace.
-    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    // Per-request log lines cost throughput; they are on only at debug and trace, and written at debug.
+    logController: new RequestLogController(config.logLevel),
+    // Request ids are the `X-GitHub-Request-Id` values (conventions.ts sends `request.id`), so log lines carry them.
+    genReqId: requestIdSource(),
     // Each request's child logger is made on its first log line, not up front (src/http/request-logger.ts).
     childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: 64 * 1024 * 1024,
     trustProxy: true,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    // allowUnionTypes: schemas such as `{type: ['integer', 'string']}` are deliberate; without it Ajv's strict mode
+    // warns on stderr (console.warn, whatever the log level) once per route prefix at every start.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, allowUnionTypes: true } },
     // Errors before routing get GitHub's body and headers too (src/http/conventions.ts).
     frameworkErrors: answerFrameworkError,
   });

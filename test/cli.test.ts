@@ -167,7 +167,7 @@ describe('gatehouse CLI', () => {
   it('usage import shows a progress bar on a terminal, and none when piped', { skip: hasScript() ? false : 'no `script` (util-linux) to give the command a terminal' }, () => {
     const data = path.join(dir, 'progress');
     const seedFile = path.join(dir, 'progress.json');
-    fs.writeFileSync(seedFile, JSON.stringify({ users: [{ login: 'p-owner' }], enterprises: [{ slug: 'prog', owner: 'p-owner' }] }));
+    fs.writeFileSync(seedFile, JSON.stringify({ users: [{ login: 'p-owner' }], enterprises: [{ slug: 'prog', owners: ['p-owner'] }] }));
     assert.equal(run(['seed', '--file', seedFile], data).status, 0);
     const csv = path.join(dir, 'progress.csv');
     const today = new Date().toISOString().slice(0, 10);
@@ -182,6 +182,90 @@ describe('gatehouse CLI', () => {
     assert.equal(piped.status, 0, piped.stderr);
     assert.equal(piped.stderr, '');
     assert.equal(piped.stdout, 'imported 500 usage records\n');
+  });
+
+  it('serve prints its banner and nothing else: the listen address and, apart, the public URL', async () => {
+    const data = path.join(dir, 'banner');
+    // At the default log level, with a public URL other than the listen address (behind a proxy).
+    const { server, port, out } = await startServe(data, 'curl ', ['--log-level', 'info', '--public-url', 'https://gh.example.com/api/v3']);
+    let stdout = out;
+    let stderr = '';
+    server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      // A request, and a moment for anything printed late (a sweep, a warning) to arrive.
+      assert.equal((await fetch(`http://127.0.0.1:${port}/enterprises/acme/actions/runners`)).status, 401);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const lines = stdout.split('\n');
+      assert.equal(lines[0], `Gatehouse listening on http://127.0.0.1:${port}, public URL https://gh.example.com/api/v3 (store: SQLite ${path.resolve(data, 'gatehouse.db')})`);
+      assert.deepEqual(
+        lines.slice(1).map((l) => l.replace(/ghp_\w+/g, 'TOKEN')),
+        [
+          '',
+          'Created the demo enterprise "acme" (classic) and "acme-emu" (managed).',
+          '  enterprise owner mona:     TOKEN',
+          '  site administrator token:  TOKEN',
+          '',
+          'Try it:',
+          '  curl -H "Authorization: Bearer TOKEN" https://gh.example.com/api/v3/enterprises/acme/actions/runners',
+          '',
+        ],
+        'the banner alone: no log lines',
+      );
+      assert.equal(stderr, '', 'no warning on stderr');
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+
+  it('says what was wrong and what is accepted: an unknown team or user, a bad registration token, log level or port', async () => {
+    const data = path.join(dir, 'actionable');
+    assert.equal(run(['user', 'create', '--login', 'mona'], data).status, 0);
+    assert.equal(run(['user', 'create', '--login', 'hubot'], data).status, 0);
+    assert.equal(run(['enterprise', 'create', '--slug', 'octo', '--owner', 'mona'], data).status, 0);
+    assert.equal(run(['org', 'create', '--login', 'octo-org', '--enterprise', 'octo', '--owner', 'mona'], data).status, 0);
+    assert.equal(run(['team', 'create', '--org', 'octo-org', '--name', 'Platform'], data).stdout, 'platform\n');
+    assert.equal(run(['team', 'create', '--org', 'octo-org', '--name', 'Web'], data).stdout, 'web\n');
+
+    const failed = (args: string[]): string => {
+      const res = run(args, data);
+      assert.equal(res.status, 1, `${args.join(' ')}: ${res.stdout}${res.stderr}`);
+      assert.equal(res.stdout, '');
+      return res.stderr;
+    };
+    const unknownTeam = 'gatehouse: team "platfrom" does not exist in organization "octo-org": its teams are platform, web\n';
+    assert.equal(failed(['team', 'add-member', '--org', 'octo-org', '--team', 'platfrom', '--login', 'mona']), unknownTeam);
+    assert.equal(failed(['team', 'update', '--org', 'octo-org', '--team', 'platfrom', '--name', 'X']), unknownTeam);
+    assert.equal(failed(['team', 'delete', '--org', 'octo-org', '--team', 'platfrom']), unknownTeam);
+    assert.equal(failed(['team', 'remove-member', '--org', 'octo-org', '--team', 'platfrom', '--login', 'mona']), unknownTeam);
+    assert.equal(
+      failed(['team', 'add-member', '--org', 'octo-orgg', '--team', 'platform', '--login', 'mona']),
+      'gatehouse: organization "octo-orgg" does not exist (create it with `gatehouse org create --login octo-orgg --enterprise SLUG`)\n',
+    );
+    assert.equal(
+      failed(['team', 'add-member', '--org', 'octo-org', '--team', 'platform', '--login', 'ghost']),
+      'gatehouse: user "ghost" does not exist (create it with `gatehouse user create --login ghost`)\n',
+    );
+    assert.equal(
+      failed(['team', 'remove-member', '--org', 'octo-org', '--team', 'platform', '--login', 'hubot']),
+      'gatehouse: user "hubot" is neither a member of team "platform" in organization "octo-org" nor invited to it\n',
+    );
+    // Nothing changed: both teams are there, with no members.
+    assert.equal(run(['team', 'list', '--org', 'octo-org'], data).stdout, 'platform\tPlatform\nweb\tWeb\n');
+
+    assert.equal(
+      failed(['runner', 'register', '--enterprise', 'octo', '--token', 'NOPE', '--name', 'r1']),
+      'gatehouse: the registration token is not valid for enterprise "octo": it is unknown, expired (a registration token is valid for one hour), a remove token, or issued for another enterprise; expected a registration token from POST /enterprises/octo/actions/runners/registration-token\n',
+    );
+    assert.equal(
+      failed(['runner', 'register', '--enterprise', 'octopus', '--token', 'NOPE', '--name', 'r1']),
+      'gatehouse: enterprise "octopus" does not exist (create it with `gatehouse enterprise create --slug octopus`)\n',
+    );
+    assert.equal(
+      failed(['serve', '--log-level', 'loud']),
+      'gatehouse: invalid log level "loud" (--log-level or LOG_LEVEL): expected one of fatal, error, warn, info, debug, trace, silent\n',
+    );
+    assert.equal(failed(['serve', '--port', 'eighty']), 'gatehouse: invalid port "eighty" (--port or PORT): expected a whole number from 0 to 65535\n');
   });
 
   it('serve creates the demo in an empty store and prints a working curl line; refuses a taken port', async () => {

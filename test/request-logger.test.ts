@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { lazyChildLoggerFactory } from '../src/http/request-logger.ts';
+import { startServe } from './helpers/serve.ts';
 
 function capture(): { logger: FastifyBaseLogger; lines: () => Array<Record<string, unknown>>; children: () => number } {
   const chunks: string[] = [];
@@ -63,5 +67,44 @@ describe('lazy request logger', () => {
     log.warn('shown');
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(lines().map((l) => l.msg), ['shown']);
+  });
+});
+
+describe('request log lines of gatehouse serve', () => {
+  it('are written at debug, the level they are printed at, with the X-GitHub-Request-Id of their request', async () => {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-log-'));
+    const { server, port, out, exited } = await startServe(data, 'listening', ['--log-level', 'debug', '--no-demo']);
+    let stdout = out;
+    server.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      const ids: string[] = [];
+      for (const url of ['/enterprises/acme/actions/runners', '/api/v3/no/such/route']) {
+        const res = await fetch(`http://127.0.0.1:${port}${url}`);
+        ids.push(res.headers.get('x-github-request-id') ?? '');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const lines = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string; reqId?: string; res?: { statusCode: number } });
+      const requestLines = lines.filter((l) => l.msg === 'incoming request' || l.msg === 'request completed');
+      assert.equal(requestLines.length, 4, stdout);
+      assert.ok(requestLines.every((l) => l.level === 20), 'debug (20), not info (30)');
+      assert.deepEqual(
+        requestLines.map((l) => [l.msg, l.reqId, l.res?.statusCode]),
+        [
+          ['incoming request', ids[0], undefined],
+          ['request completed', ids[0], 401],
+          ['incoming request', ids[1], undefined],
+          ['request completed', ids[1], 404],
+        ],
+      );
+      assert.match(ids[0] ?? '', /^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{6}:[0-9A-F]+$/);
+      assert.notEqual(ids[0], ids[1]);
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+      fs.rmSync(data, { recursive: true, force: true });
+    }
   });
 });

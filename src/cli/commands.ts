@@ -9,29 +9,39 @@ import {
   createEnterprise,
   createOrganization,
   createUser,
-  requireUserByLogin,
 } from '../domain/accounts/accounts.ts';
-import { applySeed, type SeedDocument } from '../domain/seed/seed.ts';
+import { SEED_KINDS, SeedError, applySeed } from '../domain/seed/seed.ts';
+import { seedProblems, type SeedProblem } from '../domain/seed/schema.ts';
 import { importUsageCsv } from '../domain/billing/import.ts';
 import { registerRunnerWithToken } from '../domain/runners/registration.ts';
 import { addTeamMember, createTeam, deleteTeam, listVisibleTeams, removeTeamMember, updateTeam } from '../domain/teams/service.ts';
-import { requireOrganization } from '../domain/orgs/service.ts';
 import { progressReporter } from './progress.ts';
 import { migrateToLatest } from '../storage/migrations/index.ts';
 import { openStorage } from '../storage/db.ts';
-import { loadConfig } from '../config/config.ts';
+import { DEFAULTS, LOG_LEVELS, loadConfig } from '../config/config.ts';
 import { CliError, withContext, type StorageFlags } from './context.ts';
+import { cliEnterprise, cliOrganization, cliTeam, cliUser } from './lookups.ts';
+import { ApiError } from '../errors/api-error.ts';
 import { serve, type ServeFlags } from './serve.ts';
+
+/**
+ * An option whose default is worked out when the command runs (from other options or the store): `--help` shows
+ * `description` as its default (see `showComputedDefaults` in main.ts).
+ */
+function computedDefault(option: Option, description: string): Option {
+  option.defaultValueDescription = description;
+  return option;
+}
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
 export function cliCommands(program: Command, storageOptions: (cmd: Command) => Command): void {
   storageOptions(program.command('serve').description('start the HTTP server (creates a demo enterprise in an empty store)'))
-    .addOption(new Option('--host <host>', 'listen address').env('HOST'))
-    .addOption(new Option('--port <port>', 'listen port').env('PORT'))
-    .addOption(new Option('--public-url <url>', 'base of url fields, e.g. https://gh.example.com/api/v3').env('GATEHOUSE_PUBLIC_URL'))
-    .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('LOG_LEVEL'))
-    .addOption(new Option('--instance-enterprise <slug>', 'enterprise served at /scim/v2/Users|Groups').env('GATEHOUSE_INSTANCE_ENTERPRISE'))
+    .addOption(new Option('--host <host>', 'listen address').env('HOST').default(DEFAULTS.host))
+    .addOption(new Option('--port <port>', 'listen port').env('PORT').default(DEFAULTS.port))
+    .addOption(computedDefault(new Option('--public-url <url>', 'base of url fields, e.g. https://gh.example.com/api/v3').env('GATEHOUSE_PUBLIC_URL'), 'http://HOST:PORT'))
+    .addOption(new Option('--log-level <level>', LOG_LEVELS.join('|')).env('LOG_LEVEL').default(DEFAULTS.logLevel))
+    .addOption(computedDefault(new Option('--instance-enterprise <slug>', 'enterprise served at /scim/v2/Users|Groups').env('GATEHOUSE_INSTANCE_ENTERPRISE'), 'first managed enterprise'))
     .option('--no-demo', 'do not create the demo enterprise in an empty store')
     .action((flags: ServeFlags) => serve(flags));
 
@@ -62,9 +72,9 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
   const enterprise = program.command('enterprise').description('manage enterprises');
   storageOptions(enterprise.command('create').description('create an enterprise (with its Default runner group)'))
     .requiredOption('--slug <slug>', 'URL slug')
-    .option('--name <name>', 'display name')
+    .addOption(computedDefault(new Option('--name <name>', 'display name'), 'the slug'))
     .addOption(new Option('--kind <kind>', 'classic (GHEC SCIM, a group is an org) or managed (EMU/GHES SCIM)').choices(['classic', 'managed']).default('classic'))
-    .option('--shortcode <code>', 'managed-user login suffix (3–8 letters or digits)')
+    .addOption(computedDefault(new Option('--shortcode <code>', 'managed-user login suffix (3–8 letters or digits)'), 'the slug\'s first 8 letters and digits'))
     .option('--owner <login>', 'first enterprise owner')
     .action((flags: StorageFlags & { slug: string; name?: string; kind: 'classic' | 'managed'; shortcode?: string; owner?: string }) =>
       withContext(flags, async (ctx) => {
@@ -93,7 +103,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .option('--note <note>', 'what the token is for')
     .action((flags: StorageFlags & { login: string; scopes: string; note?: string }) =>
       withContext(flags, async (ctx) => {
-        const owner = await requireUserByLogin(ctx.db, flags.login);
+        const owner = await cliUser(ctx.db, flags.login);
         const issued = await createAccessToken(ctx, owner, list(flags.scopes), flags.note ?? null, null);
         process.stdout.write(`${issued.token}\n`);
       }),
@@ -107,12 +117,13 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .option('--labels <labels>', 'comma-separated custom labels')
     .addOption(new Option('--os <os>', 'operating system').choices(['linux', 'macos', 'windows']).default('linux'))
     .addOption(new Option('--arch <arch>', 'architecture').choices(['x64', 'arm', 'arm64']).default('x64'))
-    .option('--runner-group <name>', 'runner group name (default group when absent)')
+    .addOption(computedDefault(new Option('--runner-group <name>', 'runner group name'), 'Default'))
     .option('--ephemeral', 'the runner takes one job, then is removed')
     .action((flags: StorageFlags & { enterprise: string; token: string; name: string; labels?: string; os: 'linux' | 'macos' | 'windows'; arch: string; runnerGroup?: string; ephemeral?: boolean }) =>
       withContext(flags, async (ctx) => {
+        const enterprise = await cliEnterprise(ctx.db, flags.enterprise);
         const { runner: registered, credential } = await registerRunnerWithToken(ctx, {
-          enterpriseSlug: flags.enterprise,
+          enterpriseSlug: enterprise.slug,
           token: flags.token,
           name: flags.name,
           labels: flags.labels === undefined ? [] : list(flags.labels),
@@ -120,6 +131,14 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
           architecture: flags.arch,
           runnerGroup: flags.runnerGroup,
           ephemeral: flags.ephemeral,
+        }).catch((error: unknown) => {
+          if (error instanceof ApiError && error.code === 'runner_token_invalid') {
+            throw new CliError(
+              `the registration token is not valid for enterprise "${enterprise.slug}": it is unknown, expired (a registration token is valid for one hour), ` +
+                `a remove token, or issued for another enterprise; expected a registration token from POST /enterprises/${enterprise.slug}/actions/runners/registration-token`,
+            );
+          }
+          throw error;
         });
         process.stdout.write(`${registered.id}\n`);
         // The id alone goes to stdout for scripts; the credential the runner side needs for heartbeats and job reports
@@ -157,10 +176,11 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .requiredOption('--org <login>', 'organization')
     .requiredOption('--name <name>', 'team name')
     .option('--description <text>', 'description')
-    .addOption(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']))
+    .addOption(computedDefault(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']), 'secret; closed for a child team'))
     .option('--parent <slug>', 'parent team slug')
     .action((flags: StorageFlags & { org: string; name: string; description?: string; privacy?: 'secret' | 'closed'; parent?: string }) =>
       withContext(flags, async (ctx) => {
+        await cliOrganization(ctx.db, flags.org);
         const row = await createTeam(ctx, flags.org, { name: flags.name, description: flags.description, privacy: flags.privacy, parentSlug: flags.parent }, null);
         process.stdout.write(`${row.slug}\n`);
       }),
@@ -169,7 +189,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .requiredOption('--org <login>', 'organization')
     .action((flags: StorageFlags & { org: string }) =>
       withContext(flags, async (ctx) => {
-        const org = await requireOrganization(ctx.db, flags.org);
+        const org = await cliOrganization(ctx.db, flags.org);
         const { teams } = await listVisibleTeams(ctx.db, org, null, 1_000_000, 0);
         for (const row of teams) process.stdout.write(`${row.slug}\t${row.name}\n`);
       }),
@@ -177,12 +197,13 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
   storageOptions(team.command('update').description('rename a team or change its description, privacy or parent; prints its slug'))
     .requiredOption('--org <login>', 'organization')
     .requiredOption('--team <slug>', 'team slug')
-    .option('--name <name>', 'new name (the slug follows)')
-    .option('--description <text>', 'description')
-    .addOption(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']))
-    .option('--parent <slug>', 'parent team slug')
+    .addOption(computedDefault(new Option('--name <name>', 'new name (the slug follows)'), 'unchanged'))
+    .addOption(computedDefault(new Option('--description <text>', 'description'), 'unchanged'))
+    .addOption(computedDefault(new Option('--privacy <privacy>', 'visibility').choices(['secret', 'closed']), 'unchanged'))
+    .addOption(computedDefault(new Option('--parent <slug>', 'parent team slug'), 'unchanged'))
     .action((flags: StorageFlags & { org: string; team: string; name?: string; description?: string; privacy?: 'secret' | 'closed'; parent?: string }) =>
       withContext(flags, async (ctx) => {
+        await cliTeam(ctx.db, flags.org, flags.team);
         const row = await updateTeam(
           ctx,
           flags.org,
@@ -198,6 +219,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .requiredOption('--team <slug>', 'team slug')
     .action((flags: StorageFlags & { org: string; team: string }) =>
       withContext(flags, async (ctx) => {
+        await cliTeam(ctx.db, flags.org, flags.team);
         await deleteTeam(ctx, flags.org, flags.team, null);
       }),
     );
@@ -208,6 +230,8 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .addOption(new Option('--role <role>', 'team role').choices(['member', 'maintainer']).default('member'))
     .action((flags: StorageFlags & { org: string; team: string; login: string; role: 'member' | 'maintainer' }) =>
       withContext(flags, async (ctx) => {
+        await cliTeam(ctx.db, flags.org, flags.team);
+        await cliUser(ctx.db, flags.login);
         const { membership } = await addTeamMember(ctx, flags.org, flags.team, flags.login, flags.role, null);
         process.stdout.write(`${membership.state}\n`);
       }),
@@ -218,29 +242,55 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .requiredOption('--login <login>', 'user')
     .action((flags: StorageFlags & { org: string; team: string; login: string }) =>
       withContext(flags, async (ctx) => {
-        await removeTeamMember(ctx, flags.org, flags.team, flags.login, null);
+        await cliTeam(ctx.db, flags.org, flags.team);
+        const user = await cliUser(ctx.db, flags.login);
+        await removeTeamMember(ctx, flags.org, flags.team, user.login, null).catch((error: unknown) => {
+          // The team and the user exist (checked above): the one 404 left is a user who is not on the team.
+          if (error instanceof ApiError && error.status === 404) {
+            throw new CliError(`user "${user.login}" is neither a member of team "${flags.team}" in organization "${flags.org}" nor invited to it`);
+          }
+          throw error;
+        });
       }),
     );
 
-  storageOptions(program.command('seed').description('load users, enterprises, orgs, runners and usage from a YAML or JSON file'))
+  storageOptions(program.command('seed').description('load users, enterprises, orgs, runners, usage and tokens from a YAML or JSON file; applying it again changes nothing'))
     .requiredOption('--file <file>', 'seed file (.yaml, .yml or .json)')
-    .action((flags: StorageFlags & { file: string }) =>
-      withContext(flags, async (ctx) => {
-        let text: string;
-        try {
-          text = fs.readFileSync(flags.file, 'utf8');
-        } catch {
-          throw new CliError(`cannot read ${flags.file}`);
-        }
-        let doc: unknown;
-        try {
-          doc = flags.file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-        } catch (error) {
-          throw new CliError(`${flags.file} is not valid ${flags.file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
-        }
-        const result = await applySeed(ctx, doc as SeedDocument);
+    .action(async (flags: StorageFlags & { file: string }) => {
+      const json = flags.file.endsWith('.json');
+      let text: string;
+      try {
+        text = fs.readFileSync(flags.file, 'utf8');
+      } catch {
+        throw new CliError(`cannot read ${flags.file}`);
+      }
+      let doc: unknown;
+      try {
+        doc = json ? JSON.parse(text) : YAML.parse(text);
+      } catch (error) {
+        throw new CliError(`${flags.file} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+      }
+      // Every line names the file and the path in it. The shape is checked before the store is even opened; what
+      // only the store can tell (a login already taken) fails the seed's one transaction, so nothing is written.
+      const inFile = (problems: readonly SeedProblem[]): CliError => new CliError(problems.map((p) => `${flags.file}: ${p.path}: ${p.message}`).join('\n'));
+      const problems = seedProblems(doc);
+      if (problems.length > 0) throw inFile(problems);
+      await withContext(flags, async (ctx) => {
+        const result = await applySeed(ctx, doc).catch((error: unknown) => {
+          throw error instanceof SeedError ? inFile(error.problems) : error;
+        });
         process.stdout.write(`seeded enterprises: ${result.enterprises.join(', ') || '(none)'}\n`);
-        for (const t of result.tokens) process.stdout.write(`token for ${t.login} (${t.scopes.join(', ')}): ${t.token}\n`);
-      }),
-    );
+        for (const kind of SEED_KINDS) {
+          const { created, present } = result.counts[kind];
+          if (created + present > 0) process.stdout.write(`${kind}: ${created} created, ${present} already present\n`);
+        }
+        for (const t of result.tokens) {
+          process.stdout.write(
+            t.token === null
+              ? `token for ${t.login} (${t.scopes.join(', ')}): already issued (note "${t.note}"); \`gatehouse token create\` mints another\n`
+              : `token for ${t.login} (${t.scopes.join(', ')}): ${t.token}\n`,
+          );
+        }
+      });
+    });
 }

@@ -3,11 +3,11 @@
  * DATABASE_URL); errors go to stderr with a non-zero exit. Commands are thin: they call the same domain services as the
  * HTTP API.
  */
-import { Command, Option } from 'commander';
+import { Command, Help, Option } from 'commander';
 import { cliCommands } from './commands.ts';
 import { CliError } from './context.ts';
 import { ApiError } from '../errors/api-error.ts';
-import { ConfigError } from '../config/config.ts';
+import { ConfigError, DEFAULTS } from '../config/config.ts';
 
 function describeError(error: unknown): string {
   if (error instanceof ApiError) {
@@ -19,15 +19,34 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
+/**
+ * Commander shows an option's default only when it has a value; a default worked out at run time (`--public-url` is
+ * `http://HOST:PORT`) has only a description (`computedDefault` in commands.ts), shown here the same way.
+ */
+const showComputedDefaults = {
+  optionDescription(this: Help, option: Option): string {
+    const text = Help.prototype.optionDescription.call(this, option);
+    if (option.defaultValue !== undefined || option.defaultValueDescription === undefined) return text;
+    const extra = `default: ${option.defaultValueDescription}`;
+    // Commander's own order: (choices: …, default: …, env: …).
+    const info = / \(((?:choices|env): [^()]*)\)$/.exec(text);
+    if (info === null) return `${text} (${extra})`;
+    const inner = info[1] ?? '';
+    const at = inner.indexOf('env: ');
+    return `${text.slice(0, info.index)} (${at < 0 ? `${inner}, ${extra}` : `${inner.slice(0, at)}${extra}, ${inner.slice(at)}`})`;
+  },
+};
+
 const program = new Command('gatehouse')
   .description('GitHub Enterprise identity-provisioning and administration API server')
+  .configureHelp(showComputedDefaults)
   .showHelpAfterError()
   .exitOverride();
 
 const storageOptions = (cmd: Command): Command =>
   cmd
-    .addOption(new Option('--data <dir>', 'data directory for the embedded SQLite store').env('GATEHOUSE_DATA'))
-    .addOption(new Option('--database-url <url>', 'postgres://… to use PostgreSQL').env('DATABASE_URL'));
+    .addOption(new Option('--data <dir>', 'data directory for the embedded SQLite store').env('GATEHOUSE_DATA').default(DEFAULTS.data))
+    .addOption(new Option('--database-url <url>', 'postgres://… to use PostgreSQL instead of --data').env('DATABASE_URL'));
 
 cliCommands(program, storageOptions);
 
@@ -37,6 +56,7 @@ try {
   const code = (error as { code?: unknown }).code;
   if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
   if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
-  process.stderr.write(`gatehouse: ${describeError(error)}\n`);
+  // A message of several lines (every problem of a seed file) gets the prefix on each.
+  process.stderr.write(`${describeError(error).split('\n').map((line) => `gatehouse: ${line}`).join('\n')}\n`);
   process.exit(1);
 }

@@ -3,6 +3,7 @@
  * (requests in flight finish first, within the configured grace period).
  */
 import net from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.ts';
 import { loadConfig, type ConfigFlags } from '../config/config.ts';
 import { countEnterprises } from '../domain/accounts/accounts.ts';
@@ -29,6 +30,23 @@ function assertPortFree(host: string, port: number): Promise<void> {
   });
 }
 
+/**
+ * Listens and returns the address as `http://HOST:PORT` (the port the system chose when `--port 0`). Fastify logs
+ * "Server listening at …" at info on listen; the banner says it instead, so a normal start prints the banner alone.
+ */
+async function listenQuietly(app: FastifyInstance, host: string, port: number): Promise<string> {
+  const level = app.log.level;
+  if (level === 'info' || level === 'debug' || level === 'trace') app.log.level = 'warn';
+  try {
+    await app.listen({ host, port });
+  } finally {
+    app.log.level = level;
+  }
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+}
+
 export async function serve(flags: ServeFlags): Promise<void> {
   const config = loadConfig(flags);
   await assertPortFree(config.host, config.port);
@@ -36,16 +54,18 @@ export async function serve(flags: ServeFlags): Promise<void> {
   await migrateToLatest(storage);
   const ctx = { db: storage.db, dialect: storage.dialect, config, clock: systemClock };
 
-  let demoTokens: Array<{ login: string; token: string }> = [];
+  let demoTokens: Array<{ login: string; token: string | null }> = [];
   if (flags.demo && (await countEnterprises(storage.db)) === 0) {
     const result = await applySeed(ctx, demoSeed(systemClock.now()));
     demoTokens = result.tokens;
   }
 
   const app = await buildApp({ config, storage, skipMigrations: true });
-  await app.listen({ host: config.host, port: config.port });
+  const listening = await listenQuietly(app, config.host, config.port);
   const where = config.storage.kind === 'postgres' ? 'PostgreSQL' : `SQLite ${config.storage.filename}`;
-  process.stdout.write(`Gatehouse listening on ${config.publicUrl} (store: ${where})\n`);
+  // The listen address and, when --public-url names another, the public URL clients use (behind a proxy): both.
+  const publicUrl = config.publicUrl === listening ? '' : `, public URL ${config.publicUrl}`;
+  process.stdout.write(`Gatehouse listening on ${listening}${publicUrl} (store: ${where})\n`);
   if (demoTokens.length > 0) {
     const owner = demoTokens[0];
     const admin = demoTokens[1];

@@ -49,12 +49,25 @@ export class ConfigError extends Error {}
 
 const DEFAULT_RUNNER_VERSION = '2.329.0';
 
+/** Defaults of the flags `serve` takes, shared with the CLI's `--help`. */
+export const DEFAULTS = { host: '127.0.0.1', port: 3000, data: './data', logLevel: 'info' } as const;
+
+/** pino's levels, most to least severe, then `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 function parsePort(value: string | number): number {
   const port = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`invalid port: ${String(value)}`);
+  if ((typeof value === 'string' && value.trim() === '') || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`invalid port "${String(value)}" (--port or PORT): expected a whole number from 0 to 65535`);
   }
   return port;
+}
+
+function parseLogLevel(value: string): string {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError(`invalid log level "${value}" (--log-level or LOG_LEVEL): expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return value;
 }
 
 function parseNonNegativeInt(name: string, value: string | undefined, fallback: number): number {
@@ -72,21 +85,21 @@ export function resolveStorage(flags: ConfigFlags, env: NodeJS.ProcessEnv): Stor
     if (url.startsWith('sqlite:')) return { kind: 'sqlite', filename: url.slice('sqlite:'.length) || ':memory:' };
     throw new ConfigError(`unsupported database URL (expected postgres://… or sqlite:FILE): ${url}`);
   }
-  const dir = flags.data ?? env.GATEHOUSE_DATA ?? './data';
+  const dir = flags.data ?? env.GATEHOUSE_DATA ?? DEFAULTS.data;
   if (dir === ':memory:') return { kind: 'sqlite', filename: ':memory:' };
   return { kind: 'sqlite', filename: path.resolve(dir, 'gatehouse.db') };
 }
 
 /** Builds the configuration; flags win over the environment, which wins over defaults. */
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  const host = flags.host ?? env.HOST ?? '127.0.0.1';
-  const port = parsePort(flags.port ?? env.PORT ?? 3000);
+  const host = flags.host ?? env.HOST ?? DEFAULTS.host;
+  const port = parsePort(flags.port ?? env.PORT ?? DEFAULTS.port);
   const publicUrlRaw = flags.publicUrl ?? env.GATEHOUSE_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let publicUrl: string;
   try {
     publicUrl = new URL(publicUrlRaw).toString().replace(/\/+$/, '');
   } catch {
-    throw new ConfigError(`invalid public URL: ${publicUrlRaw}`);
+    throw new ConfigError(`invalid public URL "${publicUrlRaw}" (--public-url or GATEHOUSE_PUBLIC_URL): expected an absolute URL such as https://gh.example.com/api/v3`);
   }
   const runnerVersion = env.GATEHOUSE_RUNNER_VERSION ?? DEFAULT_RUNNER_VERSION;
   if (!/^\d+\.\d+\.\d+$/.test(runnerVersion)) throw new ConfigError(`GATEHOUSE_RUNNER_VERSION must look like 2.329.0`);
@@ -95,7 +108,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     port,
     publicUrl,
     storage: resolveStorage(flags, env),
-    logLevel: flags.logLevel ?? env.LOG_LEVEL ?? 'info',
+    logLevel: parseLogLevel(flags.logLevel ?? env.LOG_LEVEL ?? DEFAULTS.logLevel),
     instanceEnterprise: flags.instanceEnterprise ?? env.GATEHOUSE_INSTANCE_ENTERPRISE ?? undefined,
     rateLimitPerHour: parseNonNegativeInt('GATEHOUSE_RATE_LIMIT', env.GATEHOUSE_RATE_LIMIT, 0),
     runnerOfflineAfterSeconds: parseNonNegativeInt('GATEHOUSE_RUNNER_OFFLINE_AFTER', env.GATEHOUSE_RUNNER_OFFLINE_AFTER, 90),

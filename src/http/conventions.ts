@@ -166,8 +166,6 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   app.decorateRequest('principal', null);
   app.decorateRequest('apiBase', '');
 
-  const nextRequestId = requestIdSource();
-
   /**
    * What every response carries, routed requests and 404s alike. Never throws: the unsupported-version error it
    * returns is thrown only after the caller has been identified and counted, so that 400 carries the rate-limit
@@ -175,7 +173,8 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
    */
   function begin(request: FastifyRequest, reply: FastifyReply): ApiError | undefined {
     request.apiBase = isEnterpriseServerPath(request.url) ? `${publicOrigin}/api/v3` : ctx.config.publicUrl;
-    reply.header('x-github-request-id', nextRequestId());
+    // Fastify's request id, made by requestIdSource (src/app.ts `genReqId`): the id the request's log lines carry.
+    reply.header('x-github-request-id', request.id);
     reply.header('x-github-media-type', 'github.v3; format=json');
     const requested = request.headers['x-github-api-version'];
     const version = Array.isArray(requested) ? requested[0] : requested;

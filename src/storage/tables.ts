@@ -219,6 +219,8 @@ export interface UsageRecordTable {
   public_repository: Bool;
   runner_id: number | null;
   created_at: string;
+  /** The seed-file item this row was recorded from (migration 0009), so a seed applied again records it once. */
+  seed_key: string | null;
 }
 
 export type ScimDialectName = 'classic' | 'managed' | 'org';

@@ -66,7 +66,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-async function freshPostgres(url: string): Promise<{ storage: StorageConfig; drop: () => Promise<void> }> {
+export async function freshPostgres(url: string): Promise<{ storage: StorageConfig; drop: () => Promise<void> }> {
   const name = `gatehouse_test_${crypto.randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();

@@ -10,7 +10,7 @@ import { isoDay } from './cycle.ts';
 import { parseUsageItem, type RawUsageItem } from './items.ts';
 import { enterpriseOrgs, insertUsageRows } from './ledger.ts';
 
-/** Audit action of every usage recording, whichever way it came in (`data.source`: `api` or `csv`). */
+/** Audit action of every usage recording, whichever way it came in (`data.source`: `api`, `csv` or `seed`). */
 export const USAGE_AUDIT_ACTION = 'business.import_usage';
 
 /** Most 422 error items reported for one request (the first ones, in item order). */
@@ -19,7 +19,7 @@ const MAX_REPORTED_ERRORS = 50;
 /** Data of the audit event for one recording: where it came from, how many rows, and the days they cover. */
 export function usageAuditData(
   enterprise: EnterpriseRow,
-  source: 'api' | 'csv',
+  source: 'api' | 'csv' | 'seed',
   imported: number,
   firstUsageDate: string | null,
   lastUsageDate: string | null,
@@ -31,7 +31,13 @@ export function usageAuditData(
  * Validates `items` and records them in the ledger in one transaction. Any invalid item answers 422 "Validation
  * Failed" with one error per invalid field (`field` is `usageItems[i].name`), and nothing is recorded.
  */
-export async function recordUsage(ctx: DomainContext, enterprise: EnterpriseRow, items: readonly RawUsageItem[], actor: Actor | null): Promise<{ imported: number }> {
+export async function recordUsage(
+  ctx: DomainContext,
+  enterprise: EnterpriseRow,
+  items: readonly RawUsageItem[],
+  actor: Actor | null,
+  options: { source?: 'api' | 'seed'; seedKeys?: readonly string[] } = {},
+): Promise<{ imported: number }> {
   return ctx.db.transaction().execute(async (trx) => {
     const orgs = await enterpriseOrgs(trx, enterprise.id);
     const now = ctx.clock.now();
@@ -41,7 +47,7 @@ export async function recordUsage(ctx: DomainContext, enterprise: EnterpriseRow,
     items.forEach((item, index) => {
       const result = parseUsageItem(item, itemCtx);
       if (result.ok) {
-        rows.push({ ...result.row, enterprise_id: enterprise.id, created_at: now.toISOString() });
+        rows.push({ ...result.row, enterprise_id: enterprise.id, created_at: now.toISOString(), seed_key: options.seedKeys?.[index] ?? null });
         return;
       }
       if (errors.length >= MAX_REPORTED_ERRORS) return;
@@ -54,7 +60,7 @@ export async function recordUsage(ctx: DomainContext, enterprise: EnterpriseRow,
     if (errors.length > 0) throw validationFailed(errors);
     await insertUsageRows(trx, rows);
     const days = rows.map((r) => r.usage_date).sort();
-    const data = usageAuditData(enterprise, 'api', rows.length, days[0] ?? null, days[days.length - 1] ?? null);
+    const data = usageAuditData(enterprise, options.source ?? 'api', rows.length, days[0] ?? null, days[days.length - 1] ?? null);
     await recordAudit(trx, ctx.clock, { action: USAGE_AUDIT_ACTION, enterpriseId: enterprise.id, actor, data });
     return { imported: rows.length };
   });

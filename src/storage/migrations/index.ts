@@ -10,6 +10,7 @@ import * as scim from './0005-scim.ts';
 import * as externalGroups from './0006-external-groups.ts';
 import * as scimValues from './0007-scim-values.ts';
 import * as scimOrgGrants from './0008-scim-org-grants.ts';
+import * as usageSeedKeys from './0009-usage-seed-keys.ts';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -20,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0006-external-groups', externalGroups],
   ['0007-scim-values', scimValues],
   ['0008-scim-org-grants', scimOrgGrants],
+  ['0009-usage-seed-keys', usageSeedKeys],
 ];
 
 class BundledMigrationProvider implements MigrationProvider {
