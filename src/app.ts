@@ -22,7 +22,9 @@ import { runnerSideRoutes } from './rest/runner-side/routes.ts';
 import { runnersRoutes } from './rest/runners/routes.ts';
 import { startStaleRunnerSweeps, type StaleRunnerSweeps } from './domain/runners/stale.ts';
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
-import { openStorage, type Storage } from './storage/db.ts';
+import { healthRoutes } from './http/health.ts';
+import { Metrics, metricsRoute } from './http/metrics.ts';
+import { observeQueryTimes, openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
 /** Every route family, each registered at the root (api.github.com style) and under `/api/v3` (GHES style). */
@@ -66,6 +68,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorate('gh', ctx);
   installConventions(app, ctx);
   installGracefulClose(app, inFlight, { graceMs: config.shutdownGraceMs });
+
+  // --- Operations endpoints (/_gatehouse/…): health, readiness, metrics; root only, outside GitHub's conventions. ---
+  const metrics = new Metrics(ctx);
+  metrics.install(app);
+  observeQueryTimes(storage.db, metrics.observeQuery);
+  healthRoutes(app, storage.db);
+  metricsRoute(app, metrics, config.metricsToken);
+  // --- end operations endpoints ---
 
   for (const prefix of ['', '/api/v3']) {
     await app.register(

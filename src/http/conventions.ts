@@ -172,7 +172,7 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   // Every route gets the hook first (the implicit HEAD of a GET route passes here too, with a copy of its options).
   app.addHook('onRoute', (route) => {
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    if (existing.some((hook) => CONVENTIONS in hook)) return;
+    if (route.config?.conventions === false || existing.some((hook) => CONVENTIONS in hook)) return;
     route.onRequest = [conventionsHook(route.config?.auth !== false, route.config?.rateResource ?? 'core'), ...existing];
   });
 

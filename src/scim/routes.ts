@@ -19,6 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as groups from '../domain/scim/groups.ts';
 import * as users from '../domain/scim/users.ts';
 import { actorOf } from '../http/access.ts';
+import { noteScimDialect } from '../http/metrics.ts';
 import type { ScimTenant } from '../domain/scim/types.ts';
 import { ScimError, buildListResponse, isAttributeReturned, type JsonObject, type ResourceSchema } from './engine/index.ts';
 import type { ScimDialect, ScimResourceKind } from './dialects/dialect.ts';
@@ -72,9 +73,13 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
   const config = { config: ROUTE_CONFIG };
 
   const resolve = async (request: FastifyRequest, reply: FastifyReply): Promise<{ dialect: ScimDialect; tenant: ScimTenant }> => {
-    if (mount.dialect !== undefined) dialects.set(request, mount.dialect);
+    if (mount.dialect !== undefined) {
+      dialects.set(request, mount.dialect);
+      noteScimDialect(request, mount.dialect.name);
+    }
     const resolved = await mount.resolve(ctx, request, reply);
     dialects.set(request, resolved.dialect);
+    noteScimDialect(request, resolved.dialect.name);
     return resolved;
   };
 
