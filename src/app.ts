@@ -8,7 +8,7 @@ import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
 import { installConventions } from './http/conventions.ts';
 import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
-import { RateLimiter } from './http/rate-limit.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
 import { adminRoutes } from './rest/admin/routes.ts';
 import { auditLogRoutes } from './rest/audit-log/routes.ts';
@@ -63,7 +63,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     dialect: storage.dialect,
     config,
     clock: options.clock ?? systemClock,
-    rateLimiter: new RateLimiter(config.rateLimitPerHour),
+    rateLimiter: createRateLimiter(storage.db, storage.dialect, config.rateLimitPerHour, (message) => app.log.warn(message)),
   };
   app.decorate('gh', ctx);
   installConventions(app, ctx);

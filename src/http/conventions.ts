@@ -17,6 +17,8 @@ import {
 } from '../errors/api-error.ts';
 import type { AppContext } from '../app-context.ts';
 import { nowMs } from '../domain/context.ts';
+import { thenMaybe, type MaybePromise } from '../storage/read-cache.ts';
+import type { RateLimitState } from './rate-limit.ts';
 
 export const SUPPORTED_API_VERSIONS = ['2026-03-10', '2022-11-28'] as const;
 export const DEFAULT_API_VERSION = '2022-11-28';
@@ -99,6 +101,12 @@ export function requestIdSource(): () => string {
   };
 }
 
+/** Calls `done` once a count has been taken, with its error if it refused the request. */
+function afterCount(counted: MaybePromise<void>, done: (error?: Error) => void): void {
+  if (counted instanceof Promise) counted.then(() => done(), done);
+  else done();
+}
+
 /** Marks the conventions hook, so a route never gets it twice. */
 const CONVENTIONS = Symbol('gatehouse.conventions');
 
@@ -144,8 +152,7 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
     const hook: onRequestHookHandler = (request, reply, done) => {
       begin(request, reply);
       if (!auth) {
-        countRequest(request, reply, `ip:${request.ip}`, rateResource);
-        done();
+        afterCount(countRequest(request, reply, `ip:${request.ip}`, rateResource), done);
         return;
       }
       const token = parseAuthorization(request.headers.authorization);
@@ -153,18 +160,18 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
       const authenticated = token === '' ? undefined : authenticateToken(ctx, token);
       if (authenticated instanceof Promise) {
         authenticated.then((principal) => {
+          let signedIn: MaybePromise<void>;
           try {
-            signIn(request, reply, principal, rateResource);
+            signedIn = signIn(request, reply, principal, rateResource);
           } catch (error) {
             done(error as Error);
             return;
           }
-          done();
+          afterCount(signedIn, done);
         }, done);
         return;
       }
-      signIn(request, reply, authenticated, rateResource);
-      done();
+      afterCount(signIn(request, reply, authenticated, rateResource), done);
     };
     return Object.assign(hook, { [CONVENTIONS]: true });
   }
@@ -176,15 +183,19 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
     route.onRequest = [conventionsHook(route.config?.auth !== false, route.config?.rateResource ?? 'core'), ...existing];
   });
 
-  function signIn(request: FastifyRequest, reply: FastifyReply, principal: AuthenticatedToken | undefined, rateResource: string): void {
+  function signIn(request: FastifyRequest, reply: FastifyReply, principal: AuthenticatedToken | undefined, rateResource: string): MaybePromise<void> {
     if (principal === undefined) throw badCredentials();
     request.principal = principal;
     reply.header('x-oauth-scopes', principal.grantedScopes);
-    countRequest(request, reply, `token:${principal.tokenId}`, rateResource);
+    return countRequest(request, reply, `token:${principal.tokenId}`, rateResource);
   }
 
-  function countRequest(request: FastifyRequest, reply: FastifyReply, rateKey: string, rateResource: string): void {
-    const state = ctx.rateLimiter.hit(rateKey, nowMs(ctx.clock));
+  /** Counts the request; a promise only when the count is kept in a shared store (src/http/rate-limit.ts). */
+  function countRequest(request: FastifyRequest, reply: FastifyReply, rateKey: string, rateResource: string): MaybePromise<void> {
+    return thenMaybe(ctx.rateLimiter.hit(rateKey, nowMs(ctx.clock)), (state) => reportRate(request, reply, state, rateResource));
+  }
+
+  function reportRate(request: FastifyRequest, reply: FastifyReply, state: RateLimitState, rateResource: string): void {
     reply.header('x-ratelimit-limit', state.limit);
     reply.header('x-ratelimit-remaining', state.remaining);
     reply.header('x-ratelimit-used', state.used);
@@ -199,7 +210,6 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   // No route, so no route hook: the 404 carries the same headers and counts against the caller's address.
   app.setNotFoundHandler((request, reply) => {
     begin(request, reply);
-    countRequest(request, reply, `ip:${request.ip}`, 'core');
-    return renderRestError(new ApiError(404, 'Not Found'), request, reply);
+    return thenMaybe(countRequest(request, reply, `ip:${request.ip}`, 'core'), () => renderRestError(new ApiError(404, 'Not Found'), request, reply));
   });
 }

@@ -10,11 +10,12 @@ import {
   createEnterprise,
   createOrganization,
   createUser,
+  deleteAccessToken,
   findEnterprise,
   findUserByLogin,
   setEnterpriseRole,
 } from '../../domain/accounts/accounts.ts';
-import { notFound } from '../../errors/api-error.ts';
+import { ApiError, notFound } from '../../errors/api-error.ts';
 import { actorOf, principalOf, requireScopes } from '../../http/access.ts';
 import { toEnterprise, toFullUser, toOrganizationSimple, toPrivateUser, toSimpleUser } from '../shapes.ts';
 
@@ -110,6 +111,22 @@ export function adminRoutes(app: FastifyInstance): void {
         user: toSimpleUser(user, request.apiBase),
         expires_at: null,
       });
+    },
+  );
+
+  // GHES: "Returns a 403 - Forbidden status when a personal access token is in use. For example, if you access this
+  // endpoint with the same personal access token that you are trying to delete".
+  app.delete<{ Params: { token_id: string } }>(
+    '/admin/tokens/:token_id',
+    { config: { docs: `${DOCS}/users#delete-a-personal-access-token` } },
+    async (request, reply) => {
+      requireSiteAdmin(request, reply);
+      // `{token_id}` is an integer; anything else names no token.
+      if (!/^[1-9]\d{0,15}$/.test(request.params.token_id)) throw notFound();
+      const tokenId = Number(request.params.token_id);
+      if (principalOf(request).tokenId === tokenId) throw new ApiError(403, 'Cannot delete the token used for this request', { code: 'token_in_use' });
+      if (!(await deleteAccessToken(ctx, tokenId, actorOf(request)))) throw notFound();
+      return reply.code(204).send();
     },
   );
 

@@ -11,6 +11,7 @@ import * as scim from './0005-scim.ts';
 import * as externalGroups from './0006-external-groups.ts';
 import * as scimValues from './0007-scim-values.ts';
 import * as scimOrgGrants from './0008-scim-org-grants.ts';
+import * as rateLimitCounters from './0009-rate-limit-counters.ts';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> };
 
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, MigrationModule]> = [
   ['0006-external-groups', externalGroups],
   ['0007-scim-values', scimValues],
   ['0008-scim-org-grants', scimOrgGrants],
+  ['0009-rate-limit-counters', rateLimitCounters],
 ];
 
 class BundledMigrationProvider implements MigrationProvider {
