@@ -24,6 +24,7 @@ import { startStaleRunnerSweeps, type StaleRunnerSweeps } from './domain/runners
 import { lazyChildLoggerFactory } from './http/request-logger.ts';
 import { healthRoutes } from './http/health.ts';
 import { Metrics, metricsRoute } from './http/metrics.ts';
+import { installOpenApi } from './http/openapi.ts';
 import { observeQueryTimes, openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
@@ -69,7 +70,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installConventions(app, ctx);
   installGracefulClose(app, inFlight, { graceMs: config.shutdownGraceMs });
 
-  // --- Operations endpoints (/_gatehouse/…): health, readiness, metrics; root only, outside GitHub's conventions. ---
+  // --- Operations endpoints (/_gatehouse/…): health, readiness, metrics, OpenAPI; root only, outside GitHub's conventions. ---
+  await installOpenApi(app);
   const metrics = new Metrics(ctx);
   metrics.install(app);
   observeQueryTimes(storage.db, metrics.observeQuery);

@@ -18,6 +18,7 @@ import {
 import { ApiError, notFound } from '../../errors/api-error.ts';
 import { actorOf, principalOf, requireScopes } from '../../http/access.ts';
 import { toEnterprise, toFullUser, toOrganizationSimple, toPrivateUser, toSimpleUser } from '../shapes.ts';
+import { responses } from '../../http/openapi.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-server@3.19/rest/enterprise-admin';
 
@@ -35,6 +36,7 @@ export function adminRoutes(app: FastifyInstance): void {
     {
       config: { docs: `${DOCS}/users#create-a-user` },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['login'],
@@ -55,6 +57,7 @@ export function adminRoutes(app: FastifyInstance): void {
     {
       config: { docs: `${DOCS}/orgs#create-an-organization` },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['login', 'admin'],
@@ -84,6 +87,7 @@ export function adminRoutes(app: FastifyInstance): void {
     {
       config: { docs: `${DOCS}/users#create-an-impersonation-oauth-token` },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           properties: { scopes: { type: 'array', items: { type: 'string' } }, note: { type: 'string' } },
@@ -118,7 +122,7 @@ export function adminRoutes(app: FastifyInstance): void {
   // endpoint with the same personal access token that you are trying to delete".
   app.delete<{ Params: { token_id: string } }>(
     '/admin/tokens/:token_id',
-    { config: { docs: `${DOCS}/users#delete-a-personal-access-token` } },
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}/users#delete-a-personal-access-token` } },
     async (request, reply) => {
       requireSiteAdmin(request, reply);
       // `{token_id}` is an integer; anything else names no token.
@@ -134,6 +138,7 @@ export function adminRoutes(app: FastifyInstance): void {
     '/admin/enterprises',
     {
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['slug'],
@@ -159,6 +164,7 @@ export function adminRoutes(app: FastifyInstance): void {
     '/admin/enterprises/:enterprise/members/:username',
     {
       schema: {
+        response: responses(204),
         body: {
           type: 'object',
           required: ['role'],
@@ -176,9 +182,9 @@ export function adminRoutes(app: FastifyInstance): void {
     },
   );
 
-  app.get('/user', async (request) => toPrivateUser(principalOf(request).user, request.apiBase));
+  app.get('/user', { schema: { response: responses(200) } }, async (request) => toPrivateUser(principalOf(request).user, request.apiBase));
 
-  app.get<{ Params: { username: string } }>('/users/:username', async (request) => {
+  app.get<{ Params: { username: string } }>('/users/:username', { schema: { response: responses(200) } }, async (request) => {
     const user = await findUserByLogin(ctx.db, request.params.username);
     if (user === undefined) throw notFound();
     return toFullUser(user, request.apiBase);
