@@ -195,6 +195,8 @@ describe(`operations endpoints (${storageKind})`, () => {
     }
     assert.match(text, /# TYPE gatehouse_http_request_duration_seconds histogram/);
     assert.match(text, /# TYPE gatehouse_http_requests_total counter/);
+    assert.match(text, /# TYPE gatehouse_read_cache_hits_total counter/);
+    assert.match(text, /# TYPE gatehouse_runners gauge/);
   });
 
   it('with a metrics token, the metrics need it as a bearer token; health and ready never do', async () => {
@@ -231,8 +233,8 @@ describe('identity provider guess and SCIM operation names', () => {
 
   it('names the operation of each SCIM route template', () => {
     assert.equal(scimOperation('/scim/v2/enterprises/:enterprise/Users', 'POST'), 'Users.create');
-    assert.equal(scimOperation('/api/v3/scim/v2/Groups/:id', 'PATCH'), 'Groups.patch');
-    assert.equal(scimOperation('/scim/v2/organizations/:org/Users/:id', 'GET'), 'Users.get');
+    assert.equal(scimOperation('/api/v3/scim/v2/Groups/:scim_group_id', 'PATCH'), 'Groups.patch');
+    assert.equal(scimOperation('/scim/v2/organizations/:org/Users/:scim_user_id', 'GET'), 'Users.get');
     assert.equal(scimOperation('/scim/v2/Users', 'GET'), 'Users.list');
     assert.equal(scimOperation('/scim/v2/Users/.search', 'POST'), 'Users.search');
     assert.equal(scimOperation('/scim/v2/.search', 'POST'), 'search');

@@ -18,7 +18,7 @@
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { AppContext } from '../app-context.ts';
 import { nowMs } from '../domain/context.ts';
 import { readCacheOf } from '../storage/read-cache.ts';
@@ -181,20 +181,23 @@ export class Metrics {
   constructor(ctx: AppContext) {
     processMetrics();
     const readCache = readCacheOf(ctx.db);
-    new Gauge({
+    // Counters the cache keeps itself (two integer increments per lookup), read when scraped.
+    new Counter({
       name: 'gatehouse_read_cache_hits_total',
       help: 'Lookups answered from the read cache (SQLite only)',
       registers: [this.registry],
       collect() {
-        this.set(readCache?.hits ?? 0);
+        this.reset();
+        this.inc(readCache?.hits ?? 0);
       },
     });
-    new Gauge({
+    new Counter({
       name: 'gatehouse_read_cache_misses_total',
       help: 'Lookups the read cache had to load from the store (SQLite only)',
       registers: [this.registry],
       collect() {
-        this.set(readCache?.misses ?? 0);
+        this.reset();
+        this.inc(readCache?.misses ?? 0);
       },
     });
     new Gauge({
