@@ -8,7 +8,7 @@ import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
 import { installConventions, requestIdSource } from './http/conventions.ts';
 import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
-import { RateLimiter } from './http/rate-limit.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
 import { adminRoutes } from './rest/admin/routes.ts';
 import { hypermediaRoutes, webRoutes } from './rest/links/routes.ts';
@@ -24,7 +24,10 @@ import { runnerSideRoutes } from './rest/runner-side/routes.ts';
 import { runnersRoutes } from './rest/runners/routes.ts';
 import { startStaleRunnerSweeps, type StaleRunnerSweeps } from './domain/runners/stale.ts';
 import { RequestLogController, lazyChildLoggerFactory } from './http/request-logger.ts';
-import { openStorage, type Storage } from './storage/db.ts';
+import { healthRoutes } from './http/health.ts';
+import { Metrics, metricsRoute } from './http/metrics.ts';
+import { installOpenApi } from './http/openapi.ts';
+import { observeQueryTimes, openStorage, type Storage } from './storage/db.ts';
 import { migrateToLatest } from './storage/migrations/index.ts';
 
 /** Every route family, each registered at the root (api.github.com style) and under `/api/v3` (GHES style). */
@@ -73,11 +76,20 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     dialect: storage.dialect,
     config,
     clock: options.clock ?? systemClock,
-    rateLimiter: new RateLimiter(config.rateLimitPerHour),
+    rateLimiter: createRateLimiter(storage.db, storage.dialect, config.rateLimitPerHour, (message) => app.log.warn(message)),
   };
   app.decorate('gh', ctx);
   installConventions(app, ctx);
   installGracefulClose(app, inFlight, { graceMs: config.shutdownGraceMs });
+
+  // --- Operations endpoints (/_gatehouse/…): health, readiness, metrics, OpenAPI; root only, outside GitHub's conventions. ---
+  await installOpenApi(app);
+  const metrics = new Metrics(ctx);
+  metrics.install(app);
+  observeQueryTimes(storage.db, metrics.observeQuery);
+  healthRoutes(app, storage.db);
+  metricsRoute(app, metrics, config.metricsToken);
+  // --- end operations endpoints ---
 
   for (const prefix of ['', '/api/v3']) {
     await app.register(

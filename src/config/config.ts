@@ -33,6 +33,8 @@ export interface Config {
   readonly readCache: boolean;
   /** On close (SIGTERM, SIGINT): how long requests in flight may run before their connections are destroyed. */
   readonly shutdownGraceMs: number;
+  /** Bearer token `GET /_gatehouse/metrics` requires; undefined = the metrics are open to anyone who can reach them. */
+  readonly metricsToken: string | undefined;
 }
 
 export interface ConfigFlags {
@@ -118,6 +120,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     strictScim: /^(1|true|yes)$/i.test(env.GATEHOUSE_STRICT_SCIM ?? ''),
     readCache: !/^(0|false|no|off)$/i.test(env.GATEHOUSE_READ_CACHE ?? ''),
     shutdownGraceMs: parseNonNegativeInt('GATEHOUSE_SHUTDOWN_GRACE_SECONDS', env.GATEHOUSE_SHUTDOWN_GRACE_SECONDS, 10) * 1000,
+    metricsToken: env.GATEHOUSE_METRICS_TOKEN === undefined || env.GATEHOUSE_METRICS_TOKEN === '' ? undefined : env.GATEHOUSE_METRICS_TOKEN,
   };
 }
 
@@ -138,6 +141,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     strictScim: false,
     readCache: true,
     shutdownGraceMs: 10_000,
+    metricsToken: undefined,
     ...overrides,
   };
 }

@@ -18,6 +18,7 @@ import {
 } from '../errors/api-error.ts';
 import type { AppContext } from '../app-context.ts';
 import { nowMs } from '../domain/context.ts';
+import { thenMaybe, type MaybePromise } from '../storage/read-cache.ts';
 import type { RateLimitState } from './rate-limit.ts';
 
 export const SUPPORTED_API_VERSIONS = ['2026-03-10', '2022-11-28'] as const;
@@ -151,6 +152,15 @@ export function isEnterpriseServerPath(url: string): boolean {
   return url.startsWith('/api/v3') && (url.length === 7 || url[7] === '/' || url[7] === '?');
 }
 
+/**
+ * Calls `finish` with the outcome of counting a request: at once when the count was local, after the shared store
+ * answered otherwise (src/http/rate-limit.ts).
+ */
+function settle(outcome: MaybePromise<ApiError | undefined>, finish: (error: Error | undefined) => void): void {
+  if (outcome instanceof Promise) outcome.then(finish, (error: unknown) => finish(error as Error));
+  else finish(outcome);
+}
+
 /** Marks the conventions hook, so a route never gets it twice. */
 const CONVENTIONS = Symbol('gatehouse.conventions');
 
@@ -232,22 +242,25 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
       const versionError = begin(request, reply);
       if (auth === false) {
         // Routes that authenticate their own credentials (the runner side): counted by address.
-        const limited = account(request, reply, undefined, rateResource, counted);
-        done(limited ?? versionError);
+        settle(account(request, reply, undefined, rateResource, counted), (limited) => done(limited ?? versionError));
         return;
       }
       identify(
         request,
         auth === true,
         (principal, failure) => {
-          let error: Error | undefined;
+          let outcome: MaybePromise<ApiError | undefined>;
           try {
-            error = account(request, reply, principal, rateResource, counted) ?? versionError ?? failure;
+            outcome = account(request, reply, principal, rateResource, counted);
           } catch (thrown) {
-            error = thrown as Error;
+            done(thrown as Error);
+            return;
           }
-          if (error === undefined) done();
-          else done(error);
+          settle(outcome, (limited) => {
+            const error = limited ?? versionError ?? failure;
+            if (error === undefined) done();
+            else done(error);
+          });
         },
         (error) => done(error),
       );
@@ -258,7 +271,8 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   // Every route gets the hook first (the implicit HEAD of a GET route passes here too, with a copy of its options).
   app.addHook('onRoute', (route) => {
     const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    if (existing.some((hook) => CONVENTIONS in hook)) return;
+    // Gatehouse's own operations routes (/_gatehouse/health, …) are not GitHub's API: none of this applies.
+    if (route.config?.conventions === false || existing.some((hook) => CONVENTIONS in hook)) return;
     const auth = route.config?.auth ?? true;
     route.onRequest = [conventionsHook(auth, route.config?.rateResource ?? 'core', route.config?.rateCounted !== false), ...existing];
   });
@@ -266,16 +280,28 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   /**
    * Signs the caller in (a valid token: `request.principal` and `X-OAuth-Scopes`) and counts the request against
    * the caller's own bucket for `rateResource`: per token, or per address without a valid one. Returns the 403 for
-   * an exceeded limit (enforced only with GATEHOUSE_RATE_LIMIT). `counted: false` reports without counting.
+   * an exceeded limit (enforced only with GATEHOUSE_RATE_LIMIT). `counted: false` reports without counting. A promise
+   * only when the count is kept in a shared store.
    */
-  function account(request: FastifyRequest, reply: FastifyReply, principal: AuthenticatedToken | undefined, rateResource: string, counted: boolean): ApiError | undefined {
+  function account(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: AuthenticatedToken | undefined,
+    rateResource: string,
+    counted: boolean,
+  ): MaybePromise<ApiError | undefined> {
     if (principal !== undefined) {
       request.principal = principal;
       reply.header('x-oauth-scopes', principal.grantedScopes);
     }
     const key = rateKey(rateResource, request);
     const now = nowMs(ctx.clock);
-    const state = counted ? seen.record(key, ctx.rateLimiter.hit(key, now)) : seen.peek(key, now);
+    if (!counted) return report(request, reply, seen.peek(key, now), rateResource, false);
+    return thenMaybe(ctx.rateLimiter.hit(key, now), (state) => report(request, reply, seen.record(key, state), rateResource, true));
+  }
+
+  /** The `x-ratelimit-*` headers of `state`, and the 403 when a counted request went over the limit. */
+  function report(request: FastifyRequest, reply: FastifyReply, state: RateLimitState, rateResource: string, counted: boolean): ApiError | undefined {
     reply.header('x-ratelimit-limit', state.limit);
     reply.header('x-ratelimit-remaining', state.remaining);
     reply.header('x-ratelimit-used', state.used);
@@ -303,7 +329,7 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
       const render = (failure: unknown): void => {
         resolve(renderRestError(failure, request, reply));
       };
-      identify(request, false, (principal) => render(account(request, reply, principal, 'core', true) ?? versionError ?? error), render);
+      identify(request, false, (principal) => settle(account(request, reply, principal, 'core', true), (limited) => render(limited ?? versionError ?? error)), render);
     });
   }
 

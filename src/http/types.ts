@@ -33,6 +33,8 @@ declare module 'fastify' {
     docs?: string;
     /** Rate-limit resource reported in `x-ratelimit-resource`. */
     rateResource?: string;
+    /** False on Gatehouse's own operations routes (`/_gatehouse/…`): none of GitHub's conventions apply. */
+    conventions?: boolean;
     /** Which error renderer the route's errors use. */
     surface?: 'rest' | 'scim';
   }

@@ -5,8 +5,8 @@
  * encapsulated plugin.
  *
  * Per mount `M` (`/scim/v2`, `/scim/v2/enterprises/:enterprise`), at the root and under `/api/v3`:
- * - `GET M/Users`, `POST M/Users/.search` (200 ListResponse), `POST M/Users` (201), `GET|PUT|PATCH M/Users/:id`
- *   (200; GET 304 on `If-None-Match`), `DELETE M/Users/:id` (204);
+ * - `GET M/Users`, `POST M/Users/.search` (200 ListResponse), `POST M/Users` (201), `GET|PUT|PATCH M/Users/:scim_user_id`
+ *   (200; GET 304 on `If-None-Match`), `DELETE M/Users/:scim_user_id` (204);
  * - the same for `Groups`, except PATCH, which answers 204 (or 200 when the request asks for a representation with
  *   `attributes`/`excludedAttributes`; `ScimDialect.groupPatchResponse`);
  * - `POST M/.search` (RFC 7644 §3.4.3): Users then Groups in one ListResponse; a filter that names attributes only
@@ -19,6 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as groups from '../domain/scim/groups.ts';
 import * as users from '../domain/scim/users.ts';
 import { actorOf } from '../http/access.ts';
+import { noteScimDialect } from '../http/metrics.ts';
 import type { ScimTenant } from '../domain/scim/types.ts';
 import { ScimError, buildListResponse, isAttributeReturned, type JsonObject, type ResourceSchema } from './engine/index.ts';
 import type { ScimDialect, ScimResourceKind } from './dialects/dialect.ts';
@@ -29,6 +30,7 @@ import { renderScimError, SCIM_CONTENT_TYPE } from './http/errors.ts';
 import { listRequestFromQuery, listRequestFromSearch, parseScimFilter, parseSearchBody, projectionFromQuery, type ListRequest } from './http/query.ts';
 import { etagOf, groupResource, project, userResource } from './http/representation.ts';
 import { keptBeside } from '../storage/read-cache.ts';
+import { scimResponses } from '../http/openapi.ts';
 
 const ROUTE_CONFIG = {
   rateResource: 'scim',
@@ -37,7 +39,9 @@ const ROUTE_CONFIG = {
 };
 
 type Query = Record<string, unknown>;
-type IdParams = { id: string };
+/** Path parameters named as in GitHub's description (`{scim_user_id}`, `{scim_group_id}`). */
+type UserParams = { scim_user_id: string };
+type GroupParams = { scim_group_id: string };
 
 function send(reply: FastifyReply, status: number, body: unknown, version?: number): FastifyReply {
   if (version !== undefined) reply.header('etag', etagOf(version));
@@ -72,9 +76,13 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
   const config = { config: ROUTE_CONFIG };
 
   const resolve = async (request: FastifyRequest, reply: FastifyReply): Promise<{ dialect: ScimDialect; tenant: ScimTenant }> => {
-    if (mount.dialect !== undefined) dialects.set(request, mount.dialect);
+    if (mount.dialect !== undefined) {
+      dialects.set(request, mount.dialect);
+      noteScimDialect(request, mount.dialect.name);
+    }
     const resolved = await mount.resolve(ctx, request, reply);
     dialects.set(request, resolved.dialect);
+    noteScimDialect(request, resolved.dialect.name);
     return resolved;
   };
 
@@ -87,29 +95,29 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
 
   // ---- Discovery (RFC 7644 §4) -------------------------------------------------------------------------------
 
-  app.get(`${base}/ServiceProviderConfig`, config, async (request, reply) => {
+  app.get(`${base}/ServiceProviderConfig`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     return send(reply, 200, serviceProviderConfig(dialect, tenant.baseUrl));
   });
 
-  app.get(`${base}/ResourceTypes`, config, async (request, reply) => {
+  app.get(`${base}/ResourceTypes`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     return send(reply, 200, resourceTypeList(dialect, tenant.baseUrl));
   });
 
-  app.get<{ Params: { name: string } }>(`${base}/ResourceTypes/:name`, config, async (request, reply) => {
+  app.get<{ Params: { name: string } }>(`${base}/ResourceTypes/:name`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     const found = resourceType(dialect, tenant.baseUrl, request.params.name);
     if (found === undefined) throw ScimError.notFound(`No resource type ${request.params.name}`);
     return send(reply, 200, found);
   });
 
-  app.get(`${base}/Schemas`, config, async (request, reply) => {
+  app.get(`${base}/Schemas`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     return send(reply, 200, schemaList(dialect, tenant.baseUrl, ctx.config.strictScim));
   });
 
-  app.get<{ Params: { id: string } }>(`${base}/Schemas/:id`, config, async (request, reply) => {
+  app.get<{ Params: { id: string } }>(`${base}/Schemas/:id`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     const found = schemaById(dialect, tenant.baseUrl, request.params.id, ctx.config.strictScim);
     if (found === undefined) throw ScimError.notFound(`No schema ${request.params.id}`);
@@ -118,7 +126,7 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
 
   // ---- Search across resource types (RFC 7644 §3.4.3) ----------------------------------------------------------
 
-  app.post(`${base}/.search`, config, async (request, reply) => {
+  app.post(`${base}/.search`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     const search = parseSearchBody(request.body, dialect, ctx.config.strictScim);
     const kinds: ScimResourceKind[] = dialect.rules.groupSchema === undefined ? ['User'] : ['User', 'Group'];
@@ -171,12 +179,12 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
     return send(reply, 200, buildListResponse(resources, total, list.params.startIndex));
   };
 
-  app.get<{ Querystring: Query }>(`${base}/Users`, config, async (request, reply) => {
+  app.get<{ Querystring: Query }>(`${base}/Users`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     return listUsers(reply, dialect, tenant, listRequestFromQuery(request.query, schemaFor(dialect, 'User'), dialect));
   });
 
-  app.post(`${base}/Users/.search`, config, async (request, reply) => {
+  app.post(`${base}/Users/.search`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     return listUsers(reply, dialect, tenant, listRequestFromSearch(request.body, schemaFor(dialect, 'User'), dialect, ctx.config.strictScim));
   });
@@ -187,7 +195,7 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
   const userRelations = (request: FastifyRequest<{ Querystring: Query }>, dialect: ScimDialect): boolean =>
     isAttributeReturned(schemaFor(dialect, 'User'), projectionFromQuery(request.query), 'groups');
 
-  app.post<{ Querystring: Query }>(`${base}/Users`, config, async (request, reply) => {
+  app.post<{ Querystring: Query }>(`${base}/Users`, { ...config, schema: { response: scimResponses(201) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     const view = await users.createUser(ctx, dialect.rules, tenant, request.body, writeOptions(request, userRelations(request, dialect)));
     const body = userOut(request, dialect, tenant, view);
@@ -195,28 +203,28 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
     return send(reply, 201, body, view.user.version);
   });
 
-  app.get<{ Params: IdParams; Querystring: Query }>(`${base}/Users/:id`, config, async (request, reply) => {
+  app.get<{ Params: UserParams; Querystring: Query }>(`${base}/Users/:scim_user_id`, { ...config, schema: { response: scimResponses(200, 304) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
-    const view = await users.getUser(ctx, tenant, request.params.id, userRelations(request, dialect));
+    const view = await users.getUser(ctx, tenant, request.params.scim_user_id, userRelations(request, dialect));
     if (ifNoneMatchHits(request, view.user.version)) return reply.code(304).header('etag', etagOf(view.user.version)).send();
     return send(reply, 200, renderedOnce(view, request, dialect, tenant, () => userOut(request, dialect, tenant, view)), view.user.version);
   });
 
-  app.put<{ Params: IdParams; Querystring: Query }>(`${base}/Users/:id`, config, async (request, reply) => {
+  app.put<{ Params: UserParams; Querystring: Query }>(`${base}/Users/:scim_user_id`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
-    const result = await users.replaceUser(ctx, dialect.rules, tenant, request.params.id, request.body, writeOptions(request, userRelations(request, dialect)));
+    const result = await users.replaceUser(ctx, dialect.rules, tenant, request.params.scim_user_id, request.body, writeOptions(request, userRelations(request, dialect)));
     return send(reply, 200, userOut(request, dialect, tenant, result), result.user.version);
   });
 
-  app.patch<{ Params: IdParams; Querystring: Query }>(`${base}/Users/:id`, config, async (request, reply) => {
+  app.patch<{ Params: UserParams; Querystring: Query }>(`${base}/Users/:scim_user_id`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
-    const result = await users.patchUser(ctx, dialect.rules, tenant, request.params.id, request.body, writeOptions(request, userRelations(request, dialect)));
+    const result = await users.patchUser(ctx, dialect.rules, tenant, request.params.scim_user_id, request.body, writeOptions(request, userRelations(request, dialect)));
     return send(reply, 200, userOut(request, dialect, tenant, result), result.user.version);
   });
 
-  app.delete<{ Params: IdParams }>(`${base}/Users/:id`, config, async (request, reply) => {
+  app.delete<{ Params: UserParams }>(`${base}/Users/:scim_user_id`, { ...config, schema: { response: scimResponses(204) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
-    await users.deleteUser(ctx, dialect.rules, tenant, request.params.id, { actor: actorOf(request), ifMatch: ifMatchOf(request) });
+    await users.deleteUser(ctx, dialect.rules, tenant, request.params.scim_user_id, { actor: actorOf(request), ifMatch: ifMatchOf(request) });
     return reply.code(204).send();
   });
 
@@ -236,12 +244,12 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
     return send(reply, 200, buildListResponse(resources, total, list.params.startIndex));
   };
 
-  app.get<{ Querystring: Query }>(`${base}/Groups`, config, async (request, reply) => {
+  app.get<{ Querystring: Query }>(`${base}/Groups`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     return listGroups(reply, dialect, tenant, listRequestFromQuery(request.query, schemaFor(dialect, 'Group'), dialect));
   });
 
-  app.post(`${base}/Groups/.search`, config, async (request, reply) => {
+  app.post(`${base}/Groups/.search`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     return listGroups(reply, dialect, tenant, listRequestFromSearch(request.body, schemaFor(dialect, 'Group'), dialect, ctx.config.strictScim));
   });
@@ -252,38 +260,38 @@ function registerMount(app: FastifyInstance, mount: ScimMount, dialects: WeakMap
   const groupRelations = (request: FastifyRequest<{ Querystring: Query }>, dialect: ScimDialect): boolean =>
     isAttributeReturned(schemaFor(dialect, 'Group'), projectionFromQuery(request.query), 'members');
 
-  app.post<{ Querystring: Query }>(`${base}/Groups`, config, async (request, reply) => {
+  app.post<{ Querystring: Query }>(`${base}/Groups`, { ...config, schema: { response: scimResponses(201) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     const view = await groups.createGroup(ctx, dialect.rules, tenant, request.body, writeOptions(request, groupRelations(request, dialect)));
     reply.header('location', `${tenant.baseUrl}/Groups/${view.group.scimId}`);
     return send(reply, 201, groupOut(request, dialect, tenant, view), view.group.version);
   });
 
-  app.get<{ Params: IdParams; Querystring: Query }>(`${base}/Groups/:id`, config, async (request, reply) => {
+  app.get<{ Params: GroupParams; Querystring: Query }>(`${base}/Groups/:scim_group_id`, { ...config, schema: { response: scimResponses(200, 304) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     schemaFor(dialect, 'Group');
-    const view = await groups.getGroup(ctx, tenant, request.params.id, groupRelations(request, dialect));
+    const view = await groups.getGroup(ctx, tenant, request.params.scim_group_id, groupRelations(request, dialect));
     if (ifNoneMatchHits(request, view.group.version)) return reply.code(304).header('etag', etagOf(view.group.version)).send();
     return send(reply, 200, renderedOnce(view, request, dialect, tenant, () => groupOut(request, dialect, tenant, view)), view.group.version);
   });
 
-  app.put<{ Params: IdParams; Querystring: Query }>(`${base}/Groups/:id`, config, async (request, reply) => {
+  app.put<{ Params: GroupParams; Querystring: Query }>(`${base}/Groups/:scim_group_id`, { ...config, schema: { response: scimResponses(200) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
-    const view = await groups.replaceGroup(ctx, dialect.rules, tenant, request.params.id, request.body, writeOptions(request, groupRelations(request, dialect)));
+    const view = await groups.replaceGroup(ctx, dialect.rules, tenant, request.params.scim_group_id, request.body, writeOptions(request, groupRelations(request, dialect)));
     return send(reply, 200, groupOut(request, dialect, tenant, view), view.group.version);
   });
 
-  app.patch<{ Params: IdParams; Querystring: Query }>(`${base}/Groups/:id`, config, async (request, reply) => {
+  app.patch<{ Params: GroupParams; Querystring: Query }>(`${base}/Groups/:scim_group_id`, { ...config, schema: { response: scimResponses(200, 204) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
     const representation = dialect.groupPatchResponse === 'resource' || asksForRepresentation(request.query);
-    const view = await groups.patchGroup(ctx, dialect.rules, tenant, request.params.id, request.body, writeOptions(request, representation && groupRelations(request, dialect)));
+    const view = await groups.patchGroup(ctx, dialect.rules, tenant, request.params.scim_group_id, request.body, writeOptions(request, representation && groupRelations(request, dialect)));
     if (!representation) return reply.code(204).header('etag', etagOf(view.group.version)).send();
     return send(reply, 200, groupOut(request, dialect, tenant, view), view.group.version);
   });
 
-  app.delete<{ Params: IdParams }>(`${base}/Groups/:id`, config, async (request, reply) => {
+  app.delete<{ Params: GroupParams }>(`${base}/Groups/:scim_group_id`, { ...config, schema: { response: scimResponses(204) } }, async (request, reply) => {
     const { dialect, tenant } = await resolve(request, reply);
-    await groups.deleteGroup(ctx, dialect.rules, tenant, request.params.id, { actor: actorOf(request), ifMatch: ifMatchOf(request) });
+    await groups.deleteGroup(ctx, dialect.rules, tenant, request.params.scim_group_id, { actor: actorOf(request), ifMatch: ifMatchOf(request) });
     return reply.code(204).send();
   });
 }

@@ -13,6 +13,7 @@ import {
   type ColumnDefinitionBuilder,
   type DatabaseConnection,
   type Driver,
+  type LogEvent,
   type QueryCompiler,
   type SqliteDatabase,
   type TransactionSettings,
@@ -42,6 +43,22 @@ export interface StorageOptions {
   readCache?: boolean;
 }
 
+/** Per store: who wants each statement's duration (`/_gatehouse/metrics`); set with `observeQueryTimes`. */
+const queryObservers = new WeakMap<Kysely<Database>, (seconds: number) => void>();
+
+/**
+ * Calls `observer` with the duration (seconds) of every statement `db` runs from now on, transactions included; one
+ * observer per store (a later call replaces it). Only stores opened by `openStorage` report.
+ */
+export function observeQueryTimes(db: Kysely<Database>, observer: (seconds: number) => void): void {
+  queryObservers.set(db, observer);
+}
+
+/** Kysely's `log` hook (https://kysely.dev/docs/recipes/logging), forwarding durations to the store's observer. */
+function queryLog(self: () => Kysely<Database>): (event: LogEvent) => void {
+  return (event) => queryObservers.get(self())?.(event.queryDurationMillis / 1000);
+}
+
 /** Opens the store named by the configuration. The SQLite file's directory is created if needed. */
 export function openStorage(config: StorageConfig, options: StorageOptions = {}): Storage {
   if (config.kind === 'postgres') {
@@ -51,7 +68,7 @@ export function openStorage(config: StorageConfig, options: StorageOptions = {})
     pool.on('error', (error) => {
       process.emitWarning(`PostgreSQL idle connection lost: ${error.message}`);
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db: Kysely<Database> = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(() => db) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   if (config.filename !== ':memory:') fs.mkdirSync(path.dirname(config.filename), { recursive: true });
@@ -61,7 +78,10 @@ export function openStorage(config: StorageConfig, options: StorageOptions = {})
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const stamp = sqliteChangeStamp(database);
-  const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }, stamp.afterUse) });
+  const db: Kysely<Database> = new Kysely<Database>({
+    dialect: new QueuedSqliteDialect({ database: withStatementCache(database) }, stamp.afterUse),
+    log: queryLog(() => db),
+  });
   if (options.readCache !== false) attachReadCache(db, new ReadCache(stamp.read));
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }

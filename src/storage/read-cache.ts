@@ -28,6 +28,9 @@ export class ReadCache {
   readonly #maxEntries: number;
   #changes = -1;
   #version = -1;
+  /** Lookups answered from memory, and lookups that went to the store (for `/_gatehouse/metrics`). */
+  hits = 0;
+  misses = 0;
 
   constructor(stamp: ChangeStamp, maxEntries = 20_000) {
     this.#stamp = stamp;
@@ -56,9 +59,16 @@ export class ReadCache {
    * the store did not change meanwhile.
    */
   get<V>(key: string, load: () => Promise<V>): V | Promise<V> {
-    if (!this.#sync()) return load();
+    if (!this.#sync()) {
+      this.misses += 1;
+      return load();
+    }
     const hit = this.#entries.get(key);
-    if (hit !== undefined) return (hit === NONE ? undefined : hit) as V;
+    if (hit !== undefined) {
+      this.hits += 1;
+      return (hit === NONE ? undefined : hit) as V;
+    }
+    this.misses += 1;
     return this.#fill(key, load);
   }
 

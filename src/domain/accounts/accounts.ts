@@ -387,6 +387,20 @@ export async function findAccessToken(db: Db, id: number): Promise<{ token: Acce
   return user === undefined ? undefined : { token, user };
 }
 
+/**
+ * Deletes a personal access token by id; false when there is none. Every instance refuses it from the next request
+ * on (PostgreSQL has no token cache; SQLite's read cache drops everything when a row changes).
+ */
+export async function deleteAccessToken(ctx: DomainContext, tokenId: number, actor: Actor | null): Promise<boolean> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx.deleteFrom('access_tokens').where('id', '=', tokenId).returning(['user_id']).executeTakeFirst();
+    if (row === undefined) return false;
+    const user = await trx.selectFrom('users').selectAll().where('id', '=', row.user_id).executeTakeFirst();
+    await recordAudit(trx, ctx.clock, { action: 'personal_access_token.destroy', actor, user: user ?? null, data: { token_id: tokenId } });
+    return true;
+  });
+}
+
 /** The caller behind a token; shared between requests by the read cache, so never modified. */
 export interface AuthenticatedToken {
   readonly user: Readonly<UserRow>;

@@ -16,14 +16,16 @@ import {
   createEnterprise,
   createOrganization,
   createUser,
+  deleteAccessToken,
   findEnterprise,
   findUserByLogin,
   setEnterpriseRole,
 } from '../../domain/accounts/accounts.ts';
-import { notFound } from '../../errors/api-error.ts';
+import { ApiError, notFound } from '../../errors/api-error.ts';
 import { actorOf, principalOf, requireScopes } from '../../http/access.ts';
 import type { UserRow } from '../../storage/tables.ts';
 import { toEnterprise, toFullUser, toOrganizationSimple, toPrivateUser, toSimpleUser, type EmailViewer } from '../shapes.ts';
+import { responses } from '../../http/openapi.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-server@3.19/rest/enterprise-admin';
 
@@ -65,6 +67,7 @@ export function adminRoutes(app: FastifyInstance): void {
     {
       config: { docs: `${DOCS}/users#create-a-user` },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['login'],
@@ -85,6 +88,7 @@ export function adminRoutes(app: FastifyInstance): void {
     {
       config: { docs: `${DOCS}/orgs#create-an-organization` },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['login', 'admin'],
@@ -114,6 +118,7 @@ export function adminRoutes(app: FastifyInstance): void {
     {
       config: { docs: `${DOCS}/users#create-an-impersonation-oauth-token` },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           properties: { scopes: { type: 'array', items: { type: 'string' } }, note: { type: 'string' } },
@@ -136,7 +141,7 @@ export function adminRoutes(app: FastifyInstance): void {
   // the token's own user sees it, and so does a site administrator; to anyone else it does not exist (404).
   app.get<{ Params: { authorization_id: string } }>(
     '/authorizations/:authorization_id',
-    { config: { docs: 'https://docs.github.com/enterprise-server@3.19/rest/oauth-authorizations/oauth-authorizations#get-a-single-authorization' } },
+    { schema: { response: responses(200) }, config: { docs: 'https://docs.github.com/enterprise-server@3.19/rest/oauth-authorizations/oauth-authorizations#get-a-single-authorization' } },
     async (request) => {
       const principal = principalOf(request);
       const id = /^[1-9][0-9]{0,15}$/.test(request.params.authorization_id) ? Number(request.params.authorization_id) : undefined;
@@ -148,10 +153,27 @@ export function adminRoutes(app: FastifyInstance): void {
     },
   );
 
+  // GHES: "Returns a 403 - Forbidden status when a personal access token is in use. For example, if you access this
+  // endpoint with the same personal access token that you are trying to delete".
+  app.delete<{ Params: { token_id: string } }>(
+    '/admin/tokens/:token_id',
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}/users#delete-a-personal-access-token` } },
+    async (request, reply) => {
+      requireSiteAdmin(request, reply);
+      // `{token_id}` is an integer; anything else names no token.
+      if (!/^[1-9]\d{0,15}$/.test(request.params.token_id)) throw notFound();
+      const tokenId = Number(request.params.token_id);
+      if (principalOf(request).tokenId === tokenId) throw new ApiError(403, 'Cannot delete the token used for this request', { code: 'token_in_use' });
+      if (!(await deleteAccessToken(ctx, tokenId, actorOf(request)))) throw notFound();
+      return reply.code(204).send();
+    },
+  );
+
   app.post<{ Body: { slug: string; name?: string; kind?: 'classic' | 'managed'; owner?: string; shortcode?: string } }>(
     '/admin/enterprises',
     {
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['slug'],
@@ -177,6 +199,7 @@ export function adminRoutes(app: FastifyInstance): void {
     '/admin/enterprises/:enterprise/members/:username',
     {
       schema: {
+        response: responses(204),
         body: {
           type: 'object',
           required: ['role'],
@@ -195,15 +218,19 @@ export function adminRoutes(app: FastifyInstance): void {
   );
 
   // https://docs.github.com/rest/users/users#get-the-authenticated-user: any token, no scope needed.
-  app.get('/user', { config: { docs: 'https://docs.github.com/rest/users/users#get-the-authenticated-user' } }, async (request) => {
+  app.get('/user', { schema: { response: responses(200) }, config: { docs: 'https://docs.github.com/rest/users/users#get-the-authenticated-user' } }, async (request) => {
     const principal = principalOf(request);
     return toPrivateUser(principal.user, request.apiBase, principal);
   });
 
   // https://docs.github.com/rest/users/users#get-a-user: any authenticated caller; the email only where it may be read.
-  app.get<{ Params: { username: string } }>('/users/:username', { config: { docs: 'https://docs.github.com/rest/users/users#get-a-user' } }, async (request) => {
-    const user = await findUserByLogin(ctx.db, request.params.username);
-    if (user === undefined) throw notFound();
-    return toFullUser(user, request.apiBase, principalOf(request));
-  });
+  app.get<{ Params: { username: string } }>(
+    '/users/:username',
+    { schema: { response: responses(200) }, config: { docs: 'https://docs.github.com/rest/users/users#get-a-user' } },
+    async (request) => {
+      const user = await findUserByLogin(ctx.db, request.params.username);
+      if (user === undefined) throw notFound();
+      return toFullUser(user, request.apiBase, principalOf(request));
+    },
+  );
 }

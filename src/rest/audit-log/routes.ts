@@ -8,6 +8,7 @@ import { PhraseError, queryAudit } from '../../domain/audit.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { enterpriseFor } from '../../http/access.ts';
 import { parsePage } from '../../http/pagination.ts';
+import { responses } from '../../http/openapi.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/enterprise-admin/audit-log#get-the-audit-log-for-an-enterprise';
 
@@ -27,7 +28,7 @@ export function auditLogRoutes(app: FastifyInstance): void {
   const ctx = app.gh;
   app.get<{ Params: { enterprise: string }; Querystring: Record<string, string | undefined> }>(
     '/enterprises/:enterprise/audit-log',
-    { config: { docs: DOCS } },
+    { schema: { response: responses(200) }, config: { docs: DOCS } },
     async (request, reply) => {
       const enterprise = await enterpriseFor(ctx.db, request, reply, request.params.enterprise, {
         roles: ['owner'],

@@ -21,6 +21,7 @@ import {
 } from '../../domain/billing/reports.ts';
 import { ApiError } from '../../errors/api-error.ts';
 import { actorOf, enterpriseFor, principalOf, type EnterpriseAccess } from '../../http/access.ts';
+import { responses } from '../../http/openapi.ts';
 
 const LEGACY_DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/enterprise-admin/billing';
 const USAGE_DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/billing/usage';
@@ -56,7 +57,7 @@ export function billingRoutes(app: FastifyInstance): void {
 
   app.get<EnterpriseParams>(
     '/enterprises/:enterprise/settings/billing/actions',
-    { config: { docs: `${LEGACY_DOCS}#get-github-actions-billing-for-an-enterprise` } },
+    { schema: { response: responses(200) }, config: { docs: `${LEGACY_DOCS}#get-github-actions-billing-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseFor(ctx.db, request, reply, request.params.enterprise, READ);
       return actionsBilling(ctx, enterprise);
@@ -65,7 +66,7 @@ export function billingRoutes(app: FastifyInstance): void {
 
   app.get<EnterpriseParams>(
     '/enterprises/:enterprise/settings/billing/packages',
-    { config: { docs: `${LEGACY_DOCS}#get-github-packages-billing-for-an-enterprise` } },
+    { schema: { response: responses(200) }, config: { docs: `${LEGACY_DOCS}#get-github-packages-billing-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseFor(ctx.db, request, reply, request.params.enterprise, READ);
       return packagesBilling(ctx, enterprise);
@@ -74,7 +75,7 @@ export function billingRoutes(app: FastifyInstance): void {
 
   app.get<EnterpriseParams>(
     '/enterprises/:enterprise/settings/billing/shared-storage',
-    { config: { docs: `${LEGACY_DOCS}#get-shared-storage-billing-for-an-enterprise` } },
+    { schema: { response: responses(200) }, config: { docs: `${LEGACY_DOCS}#get-shared-storage-billing-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseFor(ctx.db, request, reply, request.params.enterprise, READ);
       return sharedStorageBilling(ctx, enterprise);
@@ -83,7 +84,7 @@ export function billingRoutes(app: FastifyInstance): void {
 
   app.get<EnterpriseParams>(
     '/enterprises/:enterprise/settings/billing/usage',
-    { config: { docs: `${USAGE_DOCS}#get-billing-usage-report-for-an-enterprise` } },
+    { schema: { response: responses(200) }, config: { docs: `${USAGE_DOCS}#get-billing-usage-report-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseFor(ctx.db, request, reply, request.params.enterprise, READ);
       const period = resolvePeriod(
@@ -97,7 +98,7 @@ export function billingRoutes(app: FastifyInstance): void {
 
   app.get<EnterpriseParams>(
     '/enterprises/:enterprise/settings/billing/usage/summary',
-    { config: { docs: `${USAGE_DOCS}#get-billing-usage-summary-for-an-enterprise` } },
+    { schema: { response: responses(200) }, config: { docs: `${USAGE_DOCS}#get-billing-usage-summary-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseFor(ctx.db, request, reply, request.params.enterprise, READ);
       const period = resolvePeriod(
@@ -120,6 +121,7 @@ export function billingRoutes(app: FastifyInstance): void {
     {
       config: { docs: USAGE_DOCS },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['usageItems'],

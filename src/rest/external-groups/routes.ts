@@ -26,6 +26,7 @@ import { invalidRequest, notFound } from '../../errors/api-error.ts';
 import { actorOf, orgFor, requireScopes } from '../../http/access.ts';
 import { parsePage, setNextCursorLink } from '../../http/pagination.ts';
 import { toExternalGroup, toExternalGroups } from './shapes.ts';
+import { responses } from '../../http/openapi.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/teams/external-groups';
 const READ_SCOPES = ['read:org'];
@@ -99,7 +100,7 @@ export function externalGroupsRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { org: string } }>(
     '/orgs/:org/external-groups',
-    { config: { docs: `${DOCS}#list-external-groups-in-an-organization` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}#list-external-groups-in-an-organization` } },
     async (request, reply) => {
       const org = await orgFor(ctx.db, request, reply, request.params.org, OWNERS_READ);
       const input = parseGroupListQuery((request.query ?? {}) as Record<string, unknown>);
@@ -111,7 +112,7 @@ export function externalGroupsRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { org: string; group_id: string } }>(
     '/orgs/:org/external-group/:group_id',
-    { config: { docs: `${DOCS}#get-an-external-group` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}#get-an-external-group` } },
     async (request, reply) => {
       const org = await orgFor(ctx.db, request, reply, request.params.org, OWNERS_READ);
       const view = await getExternalGroup(ctx.db, org, parseGroupId(request.params.group_id), membersPage(request));
@@ -121,7 +122,7 @@ export function externalGroupsRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: TeamParams }>(
     '/orgs/:org/teams/:team_slug/external-groups',
-    { config: { docs: `${DOCS}#list-a-connection-between-an-external-group-and-a-team` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}#list-a-connection-between-an-external-group-and-a-team` } },
     async (request, reply) => {
       const { org, team } = await teamFor(request, reply, request.params, READ_SCOPES);
       return toExternalGroups(await listTeamExternalGroups(ctx.db, org, team));
@@ -132,7 +133,7 @@ export function externalGroupsRoutes(app: FastifyInstance): void {
     '/orgs/:org/teams/:team_slug/external-groups',
     {
       config: { docs: `${DOCS}#update-the-connection-between-an-external-group-and-a-team` },
-      schema: { body: { type: 'object', required: ['group_id'], properties: { group_id: { type: ['integer', 'string'] } } } },
+      schema: { response: responses(200), body: { type: 'object', required: ['group_id'], properties: { group_id: { type: ['integer', 'string'] } } } },
     },
     async (request, reply) => {
       const { org, team } = await teamFor(request, reply, request.params, WRITE_SCOPES);
@@ -144,7 +145,7 @@ export function externalGroupsRoutes(app: FastifyInstance): void {
 
   app.delete<{ Params: TeamParams }>(
     '/orgs/:org/teams/:team_slug/external-groups',
-    { config: { docs: `${DOCS}#remove-the-connection-between-an-external-group-and-a-team` } },
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}#remove-the-connection-between-an-external-group-and-a-team` } },
     async (request, reply) => {
       const { org, team } = await teamFor(request, reply, request.params, WRITE_SCOPES);
       await unlinkExternalGroup(ctx, org.login, team.slug, actorOf(request));

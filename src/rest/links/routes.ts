@@ -17,6 +17,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findEnterpriseWithRole, findOrganization, findUserByLogin } from '../../domain/accounts/accounts.ts';
 import { notFound } from '../../errors/api-error.ts';
 import { orgFor } from '../../http/access.ts';
+import { responses } from '../../http/openapi.ts';
 import type { Db } from '../../domain/context.ts';
 
 const USER_LISTS = [
@@ -44,14 +45,14 @@ export function hypermediaRoutes(app: FastifyInstance): void {
   const ctx = app.gh;
 
   for (const [list, docs] of USER_LISTS) {
-    app.get<{ Params: { username: string } }>(`/users/:username/${list}`, { config: { docs: `${DOCS}/${docs}` } }, async (request) => {
+    app.get<{ Params: { username: string } }>(`/users/:username/${list}`, { schema: { response: responses(200) }, config: { docs: `${DOCS}/${docs}` } }, async (request) => {
       if ((await findUserByLogin(ctx.db, request.params.username)) === undefined) throw notFound();
       return [];
     });
   }
 
   for (const [list, docs] of ORG_LISTS) {
-    app.get<{ Params: { org: string } }>(`/orgs/:org/${list}`, { config: { docs: `${DOCS}/${docs}` } }, async (request) => {
+    app.get<{ Params: { org: string } }>(`/orgs/:org/${list}`, { schema: { response: responses(200) }, config: { docs: `${DOCS}/${docs}` } }, async (request) => {
       if ((await findOrganization(ctx.db, request.params.org)) === undefined) throw notFound();
       return [];
     });
@@ -60,7 +61,7 @@ export function hypermediaRoutes(app: FastifyInstance): void {
   // https://docs.github.com/enterprise-cloud@latest/rest/orgs/webhooks#list-organization-webhooks: owners, `admin:org_hook`.
   app.get<{ Params: { org: string } }>(
     '/orgs/:org/hooks',
-    { config: { docs: `${DOCS}/orgs/webhooks#list-organization-webhooks` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}/orgs/webhooks#list-organization-webhooks` } },
     async (request, reply) => {
       await orgFor(ctx.db, request, reply, request.params.org, { roles: ['admin'], scopes: ['admin:org_hook'] });
       return [];
@@ -104,13 +105,13 @@ const WEB = { auth: 'optional' as const };
 export function webRoutes(app: FastifyInstance): void {
   const ctx = app.gh;
 
-  app.get<{ Params: { kind: string; id: string } }>('/avatars/:kind/:id', { config: WEB }, async (request: FastifyRequest<{ Params: { kind: string; id: string } }>, reply) => {
+  app.get<{ Params: { kind: string; id: string } }>('/avatars/:kind/:id', { schema: { response: responses(200) }, config: WEB }, async (request: FastifyRequest<{ Params: { kind: string; id: string } }>, reply) => {
     const { kind, id } = request.params;
     if (!['u', 'o', 'e'].includes(kind) || !(await accountExists(ctx.db, kind, id))) throw notFound();
     return reply.type('image/svg+xml').header('cache-control', 'public, max-age=300').send(identicon(`${kind}/${id}`));
   });
 
-  app.get<{ Params: { login: string } }>('/:login', { config: WEB }, async (request, reply) => {
+  app.get<{ Params: { login: string } }>('/:login', { schema: { response: responses(200) }, config: WEB }, async (request, reply) => {
     const origin = new URL(request.apiBase).origin;
     const user = await findUserByLogin(ctx.db, request.params.login);
     if (user !== undefined) return page(reply, user.login, user.name === null ? [] : [user.name], `${origin}/avatars/u/${user.id}`);
@@ -121,7 +122,7 @@ export function webRoutes(app: FastifyInstance): void {
 
   // An enterprise's page is for its members (and site administrators); to anyone else, anonymous callers included,
   // it does not exist, as GitHub's enterprise pages.
-  app.get<{ Params: { enterprise: string } }>('/enterprises/:enterprise', { config: WEB }, async (request, reply) => {
+  app.get<{ Params: { enterprise: string } }>('/enterprises/:enterprise', { schema: { response: responses(200) }, config: WEB }, async (request, reply) => {
     const principal = request.principal;
     if (principal === null) throw notFound();
     const found = await findEnterpriseWithRole(ctx.db, request.params.enterprise, principal.user.id);

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_API_VERSION, isEnterpriseServerPath } from '../../http/conventions.ts';
+import { responses } from '../../http/openapi.ts';
 
 /** The GitHub Enterprise Server release whose REST description Gatehouse follows (reported as `installed_version`). */
 export const GHES_COMPATIBLE_VERSION = '3.19.0';
@@ -34,11 +35,11 @@ export function metaRoutes(app: FastifyInstance): void {
   // Registered under the `/api/v3` prefix this route is both `/api/v3` and `/api/v3/` (Fastify's default
   // `prefixTrailingSlash: 'both'`): GitHub Enterprise Server's API root answers with the slash, and every
   // `app.url` Gatehouse emits names it without. At the root prefix it is `GET /`. Elsewhere a trailing slash is 404.
-  app.get('/', { config: { ...optional, docs: 'https://docs.github.com/rest/meta/meta#github-api-root' } }, async (request) => rootDocument(request.apiBase));
+  app.get('/', { schema: { response: responses(200) }, config: { ...optional, docs: 'https://docs.github.com/rest/meta/meta#github-api-root' } }, async (request) => rootDocument(request.apiBase));
 
   // https://docs.github.com/enterprise-server@3.19/rest/meta/meta#get-github-enterprise-server-meta-information
   // GitHub Enterprise Server reports its installed version here; api.github.com style (the root) has no such field.
-  app.get('/meta', { config: { ...optional, docs: 'https://docs.github.com/rest/meta/meta#get-github-meta-information' } }, async (request) => {
+  app.get('/meta', { schema: { response: responses(200) }, config: { ...optional, docs: 'https://docs.github.com/rest/meta/meta#get-github-meta-information' } }, async (request) => {
     const body: Record<string, unknown> = { verifiable_password_authentication: false };
     if (isEnterpriseServerPath(request.url)) body.installed_version = GHES_COMPATIBLE_VERSION;
     return body;
@@ -50,7 +51,7 @@ export function metaRoutes(app: FastifyInstance): void {
   // (https://docs.github.com/rest/about-the-rest-api/breaking-changes).
   app.get(
     '/rate_limit',
-    { config: { auth: 'optional', rateCounted: false, docs: 'https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user' } },
+    { schema: { response: responses(200) }, config: { auth: 'optional', rateCounted: false, docs: 'https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user' } },
     async (request) => {
       const resources: Record<string, unknown> = {};
       for (const resource of RATE_RESOURCES) {

@@ -31,6 +31,7 @@ import { parsePage, setLinkHeader } from '../../http/pagination.ts';
 import { toSimpleUser } from '../shapes.ts';
 import { toTeam } from '../teams/shapes.ts';
 import { toOrganizationFull, toOrganizationInvitation, toOrgMembership } from './shapes.ts';
+import { responses } from '../../http/openapi.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/orgs';
 const MEMBERS = { roles: ['admin', 'member'] as const, scopes: ['read:org'] };
@@ -58,7 +59,7 @@ function oneOf<T extends string>(field: string, value: unknown, allowed: readonl
 export function orgsRoutes(app: FastifyInstance): void {
   const ctx = app.gh;
 
-  app.get<{ Params: { org: string } }>('/orgs/:org', { config: { docs: `${DOCS}/orgs#get-an-organization` } }, async (request) => {
+  app.get<{ Params: { org: string } }>('/orgs/:org', { schema: { response: responses(200) }, config: { docs: `${DOCS}/orgs#get-an-organization` } }, async (request) => {
     const org = await findOrganization(ctx.db, request.params.org);
     if (org === undefined) throw notFound();
     const standing = await orgStandingOf(ctx.db, org, actorOf(request));
@@ -67,7 +68,7 @@ export function orgsRoutes(app: FastifyInstance): void {
     return toOrganizationFull(org, request.apiBase, { private: full, membersCount });
   });
 
-  app.get<{ Params: { org: string } }>('/orgs/:org/members', { config: { docs: `${DOCS}/members#list-organization-members` } }, async (request, reply) => {
+  app.get<{ Params: { org: string } }>('/orgs/:org/members', { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#list-organization-members` } }, async (request, reply) => {
     const org = await orgFor(ctx.db, request, reply, request.params.org, MEMBERS);
     const query = queryOf(request);
     const role = oneOf('role', query.role, MEMBER_ROLES);
@@ -86,7 +87,7 @@ export function orgsRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { org: string; username: string } }>(
     '/orgs/:org/members/:username',
-    { config: { docs: `${DOCS}/members#check-organization-membership-for-a-user` } },
+    { schema: { response: responses(204, 302) }, config: { docs: `${DOCS}/members#check-organization-membership-for-a-user` } },
     async (request, reply) => {
       const org = await findOrganization(ctx.db, request.params.org);
       if (org === undefined) throw notFound();
@@ -104,7 +105,7 @@ export function orgsRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { org: string; username: string } }>(
     '/orgs/:org/memberships/:username',
-    { config: { docs: `${DOCS}/members#get-organization-membership-for-a-user` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#get-organization-membership-for-a-user` } },
     async (request, reply) => {
       const org = await orgFor(ctx.db, request, reply, request.params.org, MEMBERS);
       const user = await findUserByLogin(ctx.db, request.params.username);
@@ -118,7 +119,7 @@ export function orgsRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { org: string } }>(
     '/orgs/:org/invitations',
-    { config: { docs: `${DOCS}/members#list-pending-organization-invitations` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#list-pending-organization-invitations` } },
     async (request, reply) => {
       const org = await orgFor(ctx.db, request, reply, request.params.org, OWNERS);
       const query = queryOf(request);
@@ -156,14 +157,14 @@ export function orgsRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { org: string; invitation_id: string } }>(
     '/orgs/:org/invitations/:invitation_id/teams',
-    { config: { docs: `${DOCS}/members#list-organization-invitation-teams` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#list-organization-invitation-teams` } },
     (request, reply) => listTeamsOfInvitation(request, reply, request.params.org, request.params.invitation_id),
   );
 
   // The id-based form an invitation's `invitation_teams_url` names, as GitHub's does.
   app.get<{ Params: { org_id: string; invitation_id: string } }>(
     '/organizations/:org_id/invitations/:invitation_id/teams',
-    { config: { docs: `${DOCS}/members#list-organization-invitation-teams` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#list-organization-invitation-teams` } },
     async (request, reply) => {
       const orgId = request.params.org_id;
       const org = /^\d{1,10}$/.test(orgId) && Number(orgId) <= MAX_ID ? await findOrganizationById(ctx.db, Number(orgId)) : undefined;
@@ -174,7 +175,7 @@ export function orgsRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { org: string } }>(
     '/user/memberships/orgs/:org',
-    { config: { docs: `${DOCS}/members#get-an-organization-membership-for-the-authenticated-user` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#get-an-organization-membership-for-the-authenticated-user` } },
     async (request, reply) => {
       requireScopes(request, reply, ['read:org', 'user']);
       const org = await findOrganization(ctx.db, request.params.org);
@@ -190,7 +191,7 @@ export function orgsRoutes(app: FastifyInstance): void {
     '/user/memberships/orgs/:org',
     {
       config: { docs: `${DOCS}/members#update-an-organization-membership-for-the-authenticated-user` },
-      schema: { body: { type: 'object', required: ['state'], properties: { state: { type: 'string', enum: ['active'] } } } },
+      schema: { response: responses(200), body: { type: 'object', required: ['state'], properties: { state: { type: 'string', enum: ['active'] } } } },
     },
     async (request, reply) => {
       requireScopes(request, reply, ['write:org', 'user']);

@@ -23,6 +23,7 @@ import {
 } from './schemas.ts';
 import { toRunnerGroupEnterprise } from './shapes.ts';
 import type { MaybePromise } from '../../storage/read-cache.ts';
+import { responses } from '../../http/openapi.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/actions/self-hosted-runner-groups';
 const BASE = '/enterprises/:enterprise/actions/runner-groups';
@@ -52,7 +53,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { enterprise: string }; Querystring: Record<string, unknown> }>(
     BASE,
-    { config: { docs: `${DOCS}#list-self-hosted-runner-groups-for-an-enterprise` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}#list-self-hosted-runner-groups-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       const page = parsePage(request.query);
@@ -66,7 +67,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.post<{ Params: { enterprise: string }; Body: CreateBody }>(
     BASE,
-    { config: { docs: `${DOCS}#create-a-self-hosted-runner-group-for-an-enterprise` }, schema: { body: createBodySchema } },
+    { config: { docs: `${DOCS}#create-a-self-hosted-runner-group-for-an-enterprise` }, schema: { response: responses(201), body: createBodySchema } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       const body = request.body;
@@ -91,7 +92,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: GroupParams }>(
     `${BASE}/:runner_group_id`,
-    { config: { docs: `${DOCS}#get-a-self-hosted-runner-group-for-an-enterprise` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}#get-a-self-hosted-runner-group-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       const group = await groups.getRunnerGroup(ctx, enterprise, pathId(request.params.runner_group_id));
@@ -103,7 +104,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
     `${BASE}/:runner_group_id`,
     {
       config: { docs: `${DOCS}#update-a-self-hosted-runner-group-for-an-enterprise` },
-      schema: { body: updateBodySchema },
+      schema: { response: responses(200), body: updateBodySchema },
       // The update body is optional (OA-GHEC): an empty request is an update of nothing, not a malformed body.
       preValidation: async (request) => {
         if (request.body === undefined) request.body = {};
@@ -132,7 +133,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.delete<{ Params: GroupParams }>(
     `${BASE}/:runner_group_id`,
-    { config: { docs: `${DOCS}#delete-a-self-hosted-runner-group-from-an-enterprise` } },
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}#delete-a-self-hosted-runner-group-from-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       await groups.deleteRunnerGroup(ctx, enterprise, pathId(request.params.runner_group_id), actorOf(request));
@@ -142,7 +143,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: GroupParams; Querystring: Record<string, unknown> }>(
     `${BASE}/:runner_group_id/organizations`,
-    { config: { docs: `${DOCS}#list-organization-access-to-a-self-hosted-runner-group-in-an-enterprise` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}#list-organization-access-to-a-self-hosted-runner-group-in-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       const page = parsePage(request.query);
@@ -156,7 +157,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
     `${BASE}/:runner_group_id/organizations`,
     {
       config: { docs: `${DOCS}#set-organization-access-for-a-self-hosted-runner-group-in-an-enterprise` },
-      schema: { body: setOrganizationsBodySchema },
+      schema: { response: responses(204), body: setOrganizationsBodySchema },
     },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
@@ -173,7 +174,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.put<{ Params: GroupParams & { org_id: string } }>(
     `${BASE}/:runner_group_id/organizations/:org_id`,
-    { config: { docs: `${DOCS}#add-organization-access-to-a-self-hosted-runner-group-in-an-enterprise` } },
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}#add-organization-access-to-a-self-hosted-runner-group-in-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       const number = pathId(request.params.runner_group_id);
@@ -184,7 +185,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.delete<{ Params: GroupParams & { org_id: string } }>(
     `${BASE}/:runner_group_id/organizations/:org_id`,
-    { config: { docs: `${DOCS}#remove-organization-access-to-a-self-hosted-runner-group-in-an-enterprise` } },
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}#remove-organization-access-to-a-self-hosted-runner-group-in-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       const number = pathId(request.params.runner_group_id);
@@ -195,7 +196,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: GroupParams; Querystring: Record<string, unknown> }>(
     `${BASE}/:runner_group_id/runners`,
-    { config: { docs: `${DOCS}#list-self-hosted-runners-in-a-group-for-an-enterprise` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}#list-self-hosted-runners-in-a-group-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       const page = parsePage(request.query);
@@ -207,7 +208,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.put<{ Params: GroupParams; Body: SetRunnersBody }>(
     `${BASE}/:runner_group_id/runners`,
-    { config: { docs: `${DOCS}#set-self-hosted-runners-in-a-group-for-an-enterprise` }, schema: { body: setRunnersBodySchema } },
+    { config: { docs: `${DOCS}#set-self-hosted-runners-in-a-group-for-an-enterprise` }, schema: { response: responses(204), body: setRunnersBodySchema } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       await groups.setGroupRunners(ctx, enterprise, pathId(request.params.runner_group_id), request.body.runners, actorOf(request));
@@ -217,7 +218,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.put<{ Params: GroupParams & { runner_id: string } }>(
     `${BASE}/:runner_group_id/runners/:runner_id`,
-    { config: { docs: `${DOCS}#add-a-self-hosted-runner-to-a-group-for-an-enterprise` } },
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}#add-a-self-hosted-runner-to-a-group-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       const number = pathId(request.params.runner_group_id);
@@ -228,7 +229,7 @@ export function runnerGroupRoutes(app: FastifyInstance): void {
 
   app.delete<{ Params: GroupParams & { runner_id: string } }>(
     `${BASE}/:runner_group_id/runners/:runner_id`,
-    { config: { docs: `${DOCS}#remove-a-self-hosted-runner-from-a-group-for-an-enterprise` } },
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}#remove-a-self-hosted-runner-from-a-group-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = await enterpriseOf(request, reply, request.params.enterprise);
       const number = pathId(request.params.runner_group_id);

@@ -40,6 +40,7 @@ import {
 } from '../../domain/runners/runner-service.ts';
 import { ApiError, badCredentials, notFound, requiresAuthentication } from '../../errors/api-error.ts';
 import type { EnterpriseRow } from '../../storage/tables.ts';
+import { responses } from '../../http/openapi.ts';
 
 const SERVICE = '/_services/runner';
 
@@ -92,6 +93,7 @@ export function runnerSideRoutes(app: FastifyInstance): void {
     {
       config: { auth: false, rateResource: RUNNER_REGISTRATION_RATE_RESOURCE },
       schema: {
+        response: responses(200),
         body: {
           type: 'object',
           required: ['url', 'runner_event'],
@@ -124,6 +126,7 @@ export function runnerSideRoutes(app: FastifyInstance): void {
       },
       config: { auth: false },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['name', 'os'],
@@ -152,7 +155,7 @@ export function runnerSideRoutes(app: FastifyInstance): void {
     },
   );
 
-  app.delete<{ Params: { runner_id: string } }>(`${SERVICE}/runners/:runner_id`, { config: { auth: false } }, async (request, reply) => {
+  app.delete<{ Params: { runner_id: string } }>(`${SERVICE}/runners/:runner_id`, { schema: { response: responses(204) }, config: { auth: false } }, async (request, reply) => {
     const token = bearerToken(request);
     const runnerId = runnerIdOf(request.params.runner_id);
     const tenant = await authenticateTenantCredential(ctx, token);
@@ -177,6 +180,7 @@ export function runnerSideRoutes(app: FastifyInstance): void {
       },
       config: { auth: false },
       schema: {
+        response: responses(200),
         body: {
           type: 'object',
           required: ['busy'],
@@ -199,6 +203,7 @@ export function runnerSideRoutes(app: FastifyInstance): void {
       },
       config: { auth: false },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['repository', 'started_at', 'completed_at', 'conclusion'],

@@ -23,6 +23,7 @@ import { actorOf, enterpriseFor, type EnterpriseAccess } from '../../http/access
 import { parsePage, setLinkHeader } from '../../http/pagination.ts';
 import { keptBeside, thenMaybe } from '../../storage/read-cache.ts';
 import type { EnterpriseRow } from '../../storage/tables.ts';
+import { responses } from '../../http/openapi.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/actions/self-hosted-runners';
 const ACCESS: EnterpriseAccess = { roles: ['owner'], scopes: ['manage_runners:enterprise'] };
@@ -84,7 +85,7 @@ export function runnersRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: EnterpriseParams; Querystring: Record<string, unknown> }>(
     BASE,
-    { preValidation, config: { docs: `${DOCS}#list-self-hosted-runners-for-an-enterprise` } },
+    { schema: { response: responses(200) }, preValidation, config: { docs: `${DOCS}#list-self-hosted-runners-for-an-enterprise` } },
     async (request, reply) => {
       const enterprise = enterpriseOf(request);
       const page = parsePage(request.query);
@@ -97,7 +98,7 @@ export function runnersRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: EnterpriseParams }>(
     `${BASE}/downloads`,
-    { preValidation, config: { docs: `${DOCS}#list-runner-applications-for-an-enterprise` } },
+    { schema: { response: responses(200) }, preValidation, config: { docs: `${DOCS}#list-runner-applications-for-an-enterprise` } },
     // preValidation has authorized the caller.
     async () => {
       return runnerApplications(ctx.config.runnerVersion);
@@ -106,7 +107,7 @@ export function runnersRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: EnterpriseParams & { version: string } }>(
     `${BASE}/deprecations/:version`,
-    { preValidation, config: { docs: `${DOCS}#get-runner-version-end-of-life-schedule-for-an-enterprise` } },
+    { schema: { response: responses(200) }, preValidation, config: { docs: `${DOCS}#get-runner-version-end-of-life-schedule-for-an-enterprise` } },
     async (request) => {
       // preValidation has authorized the caller.
       const schedule = runnerVersionDeprecation(request.params.version);
@@ -119,6 +120,7 @@ export function runnersRoutes(app: FastifyInstance): void {
     app.post<{ Params: EnterpriseParams }>(
       `${BASE}/${kind}-token`,
       {
+        schema: { response: responses(201) },
         preValidation,
         config: {
           docs: `${DOCS}#create-a-${kind}-token-for-an-enterprise`,
@@ -139,6 +141,7 @@ export function runnersRoutes(app: FastifyInstance): void {
       preValidation,
       config: { docs: `${DOCS}#create-configuration-for-a-just-in-time-runner-for-an-enterprise` },
       schema: {
+        response: responses(201),
         body: {
           type: 'object',
           required: ['name', 'runner_group_id', 'labels'],
@@ -171,7 +174,7 @@ export function runnersRoutes(app: FastifyInstance): void {
   // and status (`keptBeside`): `getRunner` hands out the same frozen object until the runner changes or its status flips.
   app.get<{ Params: RunnerParams }>(
     `${BASE}/:runner_id`,
-    { config: { docs: `${DOCS}#get-a-self-hosted-runner-for-an-enterprise` }, schema: { response: { 200: RUNNER_RESPONSE } } },
+    { config: { docs: `${DOCS}#get-a-self-hosted-runner-for-an-enterprise` }, schema: { response: { 200: { description: 'OK', ...RUNNER_RESPONSE } } } },
     (request, reply) =>
       thenMaybe(enterpriseFor(ctx.db, request, reply, request.params.enterprise, ACCESS), (enterprise) =>
         thenMaybe(getRunner(ctx, enterprise, runnerIdOf(request.params.runner_id)), (runner) => {
@@ -183,7 +186,7 @@ export function runnersRoutes(app: FastifyInstance): void {
 
   app.delete<{ Params: RunnerParams }>(
     `${BASE}/:runner_id`,
-    { preValidation, config: { docs: `${DOCS}#delete-a-self-hosted-runner-from-an-enterprise` } },
+    { schema: { response: responses(204) }, preValidation, config: { docs: `${DOCS}#delete-a-self-hosted-runner-from-an-enterprise` } },
     async (request, reply) => {
       const enterprise = enterpriseOf(request);
       await deleteRunner(ctx, enterprise, runnerIdOf(request.params.runner_id), actorOf(request));
@@ -193,7 +196,7 @@ export function runnersRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: RunnerParams }>(
     `${BASE}/:runner_id/labels`,
-    { preValidation, config: { docs: `${DOCS}#list-labels-for-a-self-hosted-runner-for-an-enterprise` } },
+    { schema: { response: responses(200) }, preValidation, config: { docs: `${DOCS}#list-labels-for-a-self-hosted-runner-for-an-enterprise` } },
     async (request) => {
       const enterprise = enterpriseOf(request);
       return listRunnerLabels(ctx, enterprise, runnerIdOf(request.params.runner_id));
@@ -202,7 +205,7 @@ export function runnersRoutes(app: FastifyInstance): void {
 
   app.post<{ Params: RunnerParams; Body: { labels: string[] } }>(
     `${BASE}/:runner_id/labels`,
-    { preValidation, config: { docs: `${DOCS}#add-custom-labels-to-a-self-hosted-runner-for-an-enterprise` }, schema: { body: labelsBody(1) } },
+    { preValidation, config: { docs: `${DOCS}#add-custom-labels-to-a-self-hosted-runner-for-an-enterprise` }, schema: { response: responses(200), body: labelsBody(1) } },
     async (request) => {
       const enterprise = enterpriseOf(request);
       return addCustomLabels(ctx, enterprise, runnerIdOf(request.params.runner_id), request.body.labels, actorOf(request));
@@ -211,7 +214,7 @@ export function runnersRoutes(app: FastifyInstance): void {
 
   app.put<{ Params: RunnerParams; Body: { labels: string[] } }>(
     `${BASE}/:runner_id/labels`,
-    { preValidation, config: { docs: `${DOCS}#set-custom-labels-for-a-self-hosted-runner-for-an-enterprise` }, schema: { body: labelsBody(0) } },
+    { preValidation, config: { docs: `${DOCS}#set-custom-labels-for-a-self-hosted-runner-for-an-enterprise` }, schema: { response: responses(200), body: labelsBody(0) } },
     async (request) => {
       const enterprise = enterpriseOf(request);
       return setCustomLabels(ctx, enterprise, runnerIdOf(request.params.runner_id), request.body.labels, actorOf(request));
@@ -220,7 +223,7 @@ export function runnersRoutes(app: FastifyInstance): void {
 
   app.delete<{ Params: RunnerParams }>(
     `${BASE}/:runner_id/labels`,
-    { preValidation, config: { docs: `${DOCS}#remove-all-custom-labels-from-a-self-hosted-runner-for-an-enterprise` } },
+    { schema: { response: responses(200) }, preValidation, config: { docs: `${DOCS}#remove-all-custom-labels-from-a-self-hosted-runner-for-an-enterprise` } },
     async (request) => {
       const enterprise = enterpriseOf(request);
       return removeAllCustomLabels(ctx, enterprise, runnerIdOf(request.params.runner_id), actorOf(request));
@@ -229,7 +232,7 @@ export function runnersRoutes(app: FastifyInstance): void {
 
   app.delete<{ Params: RunnerParams & { name: string } }>(
     `${BASE}/:runner_id/labels/:name`,
-    { preValidation, config: { docs: `${DOCS}#remove-a-custom-label-from-a-self-hosted-runner-for-an-enterprise` } },
+    { schema: { response: responses(200) }, preValidation, config: { docs: `${DOCS}#remove-a-custom-label-from-a-self-hosted-runner-for-an-enterprise` } },
     async (request) => {
       const enterprise = enterpriseOf(request);
       return removeCustomLabel(ctx, enterprise, runnerIdOf(request.params.runner_id), request.params.name, actorOf(request));

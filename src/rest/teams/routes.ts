@@ -34,6 +34,7 @@ import { actorOf, orgFor } from '../../http/access.ts';
 import { parsePage, setLinkHeader } from '../../http/pagination.ts';
 import type { Db } from '../../domain/context.ts';
 import { toTeam, toTeamFull, toTeamMember, toTeamMembership } from './shapes.ts';
+import { responses } from '../../http/openapi.ts';
 
 const DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/teams';
 const READ = { roles: ['admin', 'member'] as const, scopes: ['read:org'] };
@@ -165,7 +166,7 @@ export function teamsRoutes(app: FastifyInstance): void {
   };
   const updateSchema = { body: { type: ['object', 'null'], properties: teamBodyProperties } };
 
-  app.get<{ Params: { org: string } }>('/orgs/:org/teams', { config: { docs: `${DOCS}/teams#list-teams` } }, async (request, reply) => {
+  app.get<{ Params: { org: string } }>('/orgs/:org/teams', { schema: { response: responses(200) }, config: { docs: `${DOCS}/teams#list-teams` } }, async (request, reply) => {
     const org = await orgFor(ctx.db, request, reply, request.params.org, READ);
     const query = queryOf(request);
     const teamType = query.team_type ?? 'all';
@@ -184,7 +185,7 @@ export function teamsRoutes(app: FastifyInstance): void {
     '/orgs/:org/teams',
     {
       config: { docs: `${DOCS}/teams#create-a-team` },
-      schema: { body: { type: 'object', required: ['name'], properties: teamBodyProperties } },
+      schema: { response: responses(201), body: { type: 'object', required: ['name'], properties: teamBodyProperties } },
     },
     async (request, reply) => {
       const org = await orgFor(ctx.db, request, reply, request.params.org, WRITE);
@@ -212,33 +213,33 @@ export function teamsRoutes(app: FastifyInstance): void {
   // By slug.
   type BySlug = { Params: TeamParams };
   type BySlugUser = { Params: TeamParams & { username: string } };
-  app.get<BySlug>('/orgs/:org/teams/:team_slug', { config: { docs: `${DOCS}/teams#get-a-team-by-name` } }, (request, reply) =>
+  app.get<BySlug>('/orgs/:org/teams/:team_slug', { schema: { response: responses(200) }, config: { docs: `${DOCS}/teams#get-a-team-by-name` } }, (request, reply) =>
     getTeam(request, reply, request.params),
   );
   app.patch<BySlug & { Body: UpdateBody | undefined }>(
     '/orgs/:org/teams/:team_slug',
-    { config: { docs: `${DOCS}/teams#update-a-team` }, schema: updateSchema },
+    { config: { docs: `${DOCS}/teams#update-a-team` }, schema: { ...updateSchema, response: responses(200) } },
     (request, reply) => patchTeam(request, reply, request.params),
   );
-  app.delete<BySlug>('/orgs/:org/teams/:team_slug', { config: { docs: `${DOCS}/teams#delete-a-team` } }, (request, reply) =>
+  app.delete<BySlug>('/orgs/:org/teams/:team_slug', { schema: { response: responses(204) }, config: { docs: `${DOCS}/teams#delete-a-team` } }, (request, reply) =>
     destroyTeam(request, reply, request.params),
   );
-  app.get<BySlug>('/orgs/:org/teams/:team_slug/members', { config: { docs: `${DOCS}/members#list-team-members` } }, (request, reply) =>
+  app.get<BySlug>('/orgs/:org/teams/:team_slug/members', { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#list-team-members` } }, (request, reply) =>
     listMembers(request, reply, request.params),
   );
   app.get<BySlugUser>(
     '/orgs/:org/teams/:team_slug/memberships/:username',
-    { config: { docs: `${DOCS}/members#get-team-membership-for-a-user` } },
+    { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#get-team-membership-for-a-user` } },
     (request, reply) => getMembership(request, reply, request.params, request.params.username),
   );
   app.put<BySlugUser & { Body: { role?: TeamRole } | undefined }>(
     '/orgs/:org/teams/:team_slug/memberships/:username',
-    { config: { docs: `${DOCS}/members#add-or-update-team-membership-for-a-user` }, schema: membershipBody },
+    { config: { docs: `${DOCS}/members#add-or-update-team-membership-for-a-user` }, schema: { ...membershipBody, response: responses(200) } },
     (request, reply) => putMembership(request, reply, request.params, request.params.username),
   );
   app.delete<BySlugUser>(
     '/orgs/:org/teams/:team_slug/memberships/:username',
-    { config: { docs: `${DOCS}/members#remove-team-membership-for-a-user` } },
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}/members#remove-team-membership-for-a-user` } },
     (request, reply) => deleteMembership(request, reply, request.params, request.params.username),
   );
 
@@ -249,7 +250,7 @@ export function teamsRoutes(app: FastifyInstance): void {
     await findVisibleTeam(ctx.db, org.login, p.team_slug, actorOf(request));
     return [];
   };
-  app.get<BySlug>('/orgs/:org/teams/:team_slug/repos', { config: { docs: `${DOCS}/teams#list-team-repositories` } }, (request, reply) =>
+  app.get<BySlug>('/orgs/:org/teams/:team_slug/repos', { schema: { response: responses(200) }, config: { docs: `${DOCS}/teams#list-team-repositories` } }, (request, reply) =>
     listRepos(request, reply, request.params),
   );
 
@@ -257,32 +258,32 @@ export function teamsRoutes(app: FastifyInstance): void {
   type ById = { Params: { org_id: string; team_id: string } };
   type ByIdUser = { Params: { org_id: string; team_id: string; username: string } };
   const byId = '/organizations/:org_id/team/:team_id';
-  app.get<ById>(byId, { config: { docs: `${DOCS}/teams#get-a-team-by-name` } }, async (request, reply) =>
+  app.get<ById>(byId, { schema: { response: responses(200) }, config: { docs: `${DOCS}/teams#get-a-team-by-name` } }, async (request, reply) =>
     getTeam(request, reply, await aliasParams(ctx.db, request.params)),
   );
-  app.patch<ById & { Body: UpdateBody | undefined }>(byId, { config: { docs: `${DOCS}/teams#update-a-team` }, schema: updateSchema }, async (request, reply) =>
+  app.patch<ById & { Body: UpdateBody | undefined }>(byId, { config: { docs: `${DOCS}/teams#update-a-team` }, schema: { ...updateSchema, response: responses(200) } }, async (request, reply) =>
     patchTeam(request, reply, await aliasParams(ctx.db, request.params)),
   );
-  app.delete<ById>(byId, { config: { docs: `${DOCS}/teams#delete-a-team` } }, async (request, reply) =>
+  app.delete<ById>(byId, { schema: { response: responses(204) }, config: { docs: `${DOCS}/teams#delete-a-team` } }, async (request, reply) =>
     destroyTeam(request, reply, await aliasParams(ctx.db, request.params)),
   );
-  app.get<ById>(`${byId}/repos`, { config: { docs: `${DOCS}/teams#list-team-repositories` } }, async (request, reply) =>
+  app.get<ById>(`${byId}/repos`, { schema: { response: responses(200) }, config: { docs: `${DOCS}/teams#list-team-repositories` } }, async (request, reply) =>
     listRepos(request, reply, await aliasParams(ctx.db, request.params)),
   );
-  app.get<ById>(`${byId}/members`, { config: { docs: `${DOCS}/members#list-team-members` } }, async (request, reply) =>
+  app.get<ById>(`${byId}/members`, { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#list-team-members` } }, async (request, reply) =>
     listMembers(request, reply, await aliasParams(ctx.db, request.params)),
   );
-  app.get<ByIdUser>(`${byId}/memberships/:username`, { config: { docs: `${DOCS}/members#get-team-membership-for-a-user` } }, async (request, reply) =>
+  app.get<ByIdUser>(`${byId}/memberships/:username`, { schema: { response: responses(200) }, config: { docs: `${DOCS}/members#get-team-membership-for-a-user` } }, async (request, reply) =>
     getMembership(request, reply, await aliasParams(ctx.db, request.params), request.params.username),
   );
   app.put<ByIdUser & { Body: { role?: TeamRole } | undefined }>(
     `${byId}/memberships/:username`,
-    { config: { docs: `${DOCS}/members#add-or-update-team-membership-for-a-user` }, schema: membershipBody },
+    { config: { docs: `${DOCS}/members#add-or-update-team-membership-for-a-user` }, schema: { ...membershipBody, response: responses(200) } },
     async (request, reply) => putMembership(request, reply, await aliasParams(ctx.db, request.params), request.params.username),
   );
   app.delete<ByIdUser>(
     `${byId}/memberships/:username`,
-    { config: { docs: `${DOCS}/members#remove-team-membership-for-a-user` } },
+    { schema: { response: responses(204) }, config: { docs: `${DOCS}/members#remove-team-membership-for-a-user` } },
     async (request, reply) => deleteMembership(request, reply, await aliasParams(ctx.db, request.params), request.params.username),
   );
 }

@@ -9,7 +9,7 @@
  *
  * 1. **Mount** (`mounts.ts`, `SCIM_MOUNTS`): a path prefix, a `resolve` function, and optionally the one dialect it
  *    serves. The prefix is where the routes live (`/scim/v2`, `/scim/v2/enterprises/:enterprise`,
- *    `/scim/v2/organizations/:org`); every mount gets the same routes (`/Users`, `/Users/.search`, `/Users/:id`,
+ *    `/scim/v2/organizations/:org`); every mount gets the same routes (`/Users`, `/Users/.search`, `/Users/:scim_user_id`,
  *    `/Groups…`, `/.search`, `/ServiceProviderConfig`, `/ResourceTypes[/:name]`, `/Schemas[/:id]`), at the root and
  *    under `/api/v3`. `resolve` finds the tenant and the dialect and authorizes the caller (404 for what they may not
  *    see, 403 as a SCIM error for a member who is not an owner, then 403 for a missing scope); a mount's fixed
@@ -62,7 +62,7 @@ export interface ScimDialect {
   /**
    * Other error statuses whose documented body is GitHub's `basic-error` (as `application/json`, with the RFC's
    * `schemas` and `detail` added, like `notFound`) rather than a SCIM error, by operation: the method and the route
-   * below the mount, e.g. `'PATCH /Users/:id'`. Organization SCIM's PATCH 429 is one (openapi-contract.md §7).
+   * below the mount, e.g. `'PATCH /Users/:scim_user_id'`. Organization SCIM's PATCH 429 is one (openapi-contract.md §7).
    */
   readonly basicErrors: Readonly<Record<string, readonly number[]>>;
   /** `count` default and maximum (GitHub documents 30 as the default; the maximum is ServiceProviderConfig's `maxResults`). */

@@ -50,7 +50,7 @@ export const orgDialect: ScimDialect = {
   docsUrl: 'https://docs.github.com/enterprise-cloud@latest/rest/scim/scim',
   notFound: 'scim-error',
   // The one operation whose documented 429 is GitHub's `basic-error`; the list's 429 is a SCIM error (ghec.json).
-  basicErrors: { 'PATCH /Users/:id': [429] },
+  basicErrors: { 'PATCH /Users/:scim_user_id': [429] },
   // GitHub documents no default or maximum for `count` here; the enterprise dialects' values.
   list: { defaultCount: 30, maxCount: 1000 },
   requiredInResponse: { User: ['schemas', 'id', 'active', 'emails', 'meta'], Group: [] },

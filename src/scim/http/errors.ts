@@ -45,7 +45,7 @@ function fromApiError(error: ApiError): ScimError | ApiError {
 
 const API_PREFIX = '/api/v3';
 
-/** The mount a SCIM route belongs to and the operation below it (`PATCH /Users/:id`), from the route that matched. */
+/** The mount a SCIM route belongs to and the operation below it (`PATCH /Users/:scim_user_id`), from the route that matched. */
 function routeOf(request: FastifyRequest): { mount: ScimMount; operation: string } | undefined {
   let url = request.routeOptions.url;
   if (url === undefined) return undefined;
