@@ -86,15 +86,35 @@ async function dependencyOrder(db: AnyDb, tables: string[]): Promise<string[]> {
   return ordered;
 }
 
-async function columnsOf(db: AnyDb, dialect: DialectName, table: string, schema?: string): Promise<string[]> {
+/** Column names of every table in a schema (PostgreSQL: the current one by default) or of the SQLite tables named. */
+async function columnsByTable(db: AnyDb, dialect: DialectName, tables: string[], schema?: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
   if (dialect === 'sqlite') {
-    const rows = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db);
-    return rows.rows.map((r) => r.name);
+    for (const table of tables) {
+      const rows = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db);
+      out.set(table, rows.rows.map((r) => r.name));
+    }
+    return out;
   }
-  const rows = await sql<{ name: string }>`
-    select column_name as name from information_schema.columns
-    where table_schema = coalesce(${schema ?? null}, current_schema()) and table_name = ${table} order by ordinal_position`.execute(db);
-  return rows.rows.map((r) => r.name);
+  // pg_catalog rather than information_schema: one query, milliseconds instead of tens of them.
+  const rows = await sql<{ table: string; column: string }>`
+    select c.relname as "table", a.attname as "column"
+    from pg_attribute a
+    join pg_class c on c.oid = a.attrelid
+    join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = coalesce(${schema ?? null}, current_schema()) and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
+    order by c.relname, a.attnum`.execute(db);
+  for (const { table, column } of rows.rows) {
+    let list = out.get(table);
+    if (list === undefined) out.set(table, (list = []));
+    list.push(column);
+  }
+  return out;
+}
+
+async function isSuperuser(db: AnyDb): Promise<boolean> {
+  const row = await sql<{ su: boolean }>`select rolsuper as su from pg_roles where rolname = current_user`.execute(db);
+  return row.rows[0]?.su === true;
 }
 
 async function ensureCatalog(db: Kysely<Database>, dialect: DialectName): Promise<void> {
@@ -182,12 +202,10 @@ async function putBack(db: AnyDb, dialect: DialectName, preserved: Preserved): P
 
 async function emptyTables(trx: Trx, dialect: DialectName, tables: string[]): Promise<void> {
   if (tables.length === 0) return;
-  if (dialect === 'sqlite') {
-    await sql`pragma defer_foreign_keys = on`.execute(trx);
-    for (const table of tables) await sql`delete from ${sql.table(table)}`.execute(trx);
-  } else {
-    await sql.raw(`truncate ${tables.map(ident).join(', ')}`).execute(trx);
-  }
+  if (dialect === 'sqlite') await sql`pragma defer_foreign_keys = on`.execute(trx);
+  // PostgreSQL: DELETE rather than TRUNCATE, children first (`tables` is in dependency order): TRUNCATE replaces every
+  // table's and index's files, which cost ~0.7 s for the schema's tables on the reference machine, whatever their size.
+  for (const table of dialect === 'postgres' ? [...tables].reverse() : tables) await sql`delete from ${sql.table(table)}`.execute(trx);
 }
 
 function snapshotTable(dialect: DialectName, id: number, table: string): string {
@@ -270,13 +288,21 @@ export class Snapshots {
 
       const preserved = await siteAdmins(trx);
       const order = dialect === 'postgres' ? await dependencyOrder(trx, current) : current;
+      const nowColumns = await columnsByTable(trx, dialect, current);
+      const thenColumns =
+        dialect === 'sqlite'
+          ? new Map([...(await columnsByTable(trx, dialect, saved.map((t) => `${PREFIX}${id}__${t}`))).entries()].map(([k, v]) => [k.slice(`${PREFIX}${id}__`.length), v]))
+          : await columnsByTable(trx, dialect, saved, `${PREFIX}${id}`);
+      if (dialect === 'postgres' && (await isSuperuser(trx))) {
+        // The rows are a consistent copy: skip the per-row foreign-key triggers for this transaction (superusers only;
+        // otherwise the inserts run in dependency order with the checks).
+        await sql`set local session_replication_role = replica`.execute(trx);
+      }
       await emptyTables(trx, dialect, order);
       for (const table of order) {
         if (!saved.includes(table)) continue;
-        const now = await columnsOf(trx, dialect, table);
-        const then =
-          dialect === 'sqlite' ? await columnsOf(trx, dialect, `${PREFIX}${id}__${table}`) : await columnsOf(trx, dialect, table, `${PREFIX}${id}`);
-        const columns = now.filter((c) => then.includes(c)).map(ident).join(', ');
+        const then = thenColumns.get(table) ?? [];
+        const columns = (nowColumns.get(table) ?? []).filter((c) => then.includes(c)).map(ident).join(', ');
         await sql.raw(`insert into ${ident(table)} (${columns}) select ${columns} from ${snapshotTable(dialect, id, table)}`).execute(trx);
       }
       await writeSequences(trx, dialect, JSON.parse(snapshot.sequences) as SavedSequence[]);
