@@ -49,7 +49,7 @@ describe('ServerClock', () => {
     assert.equal(parseDuration('1w'), 7 * DAY);
     assert.equal(parseDuration(1234), 1234);
     assert.equal(parseDuration('1234'), 1234);
-    for (const bad of ['', 'd', '15 days', '1y', 'abc', null, {}, Number.NaN]) assert.equal(parseDuration(bad), undefined, String(bad));
+    for (const bad of ['', 'd', '15 days', '1y', 'abc', null, {}, Number.NaN]) assert.equal(parseDuration(bad), undefined, JSON.stringify(bad));
   });
 });
 
