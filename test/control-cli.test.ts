@@ -153,7 +153,7 @@ describe('gatehouse serve without test controls', () => {
         served = await startServe(path.join(dir, 'data'), 'Try it:', args);
         const admin = /site administrator token:\s+(\S+)/.exec(served.out)?.[1] ?? '';
         for (const p of ['/_gatehouse/api/clock', '/_gatehouse/api/requests', '/_gatehouse/api/faults', '/_gatehouse/api/snapshots']) {
-          const res = await fetch(`http://127.0.0.1:${served.port}${p}`, { headers: { authorization: `Bearer ${admin}` } });
+          const res: Response = await fetch(`http://127.0.0.1:${served.port}${p}`, { headers: { authorization: `Bearer ${admin}` } });
           assert.equal(res.status, 404, p);
         }
         assert.equal((await fetch(`http://127.0.0.1:${served.port}/user`, { headers: { authorization: `Bearer ${admin}` } })).status, 200);

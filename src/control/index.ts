@@ -7,7 +7,6 @@
  * (a length check when there are none), `onSend` keeps a reference to the payload, `onResponse` appends the journal
  * entry. Requests to `/_gatehouse/` itself are neither journaled nor faulted.
  */
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { observeAudits } from '../domain/audit.ts';
@@ -149,7 +148,7 @@ export function installTestControls(app: FastifyInstance, ctx: AppContext, clock
         status: reply.statusCode,
         requestHeaders: request.headers,
         requestBody: boundBody(request.body, request.headers['content-length']),
-        response: reply as { getHeaders(): OutgoingHttpHeaders },
+        response: reply.getHeaders(),
         payload: boundBody(request.controlPayload, undefined),
         userId,
         user: principal === null ? null : principal.user.login,

@@ -7,7 +7,7 @@
  * read (the API, the live stream), at most once per entry. Bodies above 64 KiB are cut to their first 64 KiB when
  * recorded, so the buffer never holds large payloads.
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { guessIdentityProvider } from './idp.ts';
 
 /** What is kept of a body: the first 64 KiB. */
@@ -34,8 +34,8 @@ export interface JournalRecord {
   status: number;
   requestHeaders: IncomingHttpHeaders;
   requestBody: unknown;
-  /** The reply, whose headers are read when the entry is shown; or the headers themselves. */
-  response: { getHeaders(): OutgoingHttpHeaders } | OutgoingHttpHeaders | undefined;
+  /** The response headers (a copy: keeping the reply would keep its whole object graph alive). */
+  response: Record<string, unknown> | undefined;
   payload: unknown;
   userId: number | null;
   user: string | null;
@@ -187,8 +187,7 @@ export class JournalEntry {
     const q = r.url.indexOf('?');
     const request = showBody(r.requestBody);
     const response = showBody(r.payload);
-    const reply = r.response as { getHeaders?: () => OutgoingHttpHeaders } | undefined;
-    const rawHeaders = reply === undefined ? {} : typeof reply.getHeaders === 'function' ? reply.getHeaders() : (reply as OutgoingHttpHeaders);
+    const rawHeaders = r.response ?? {};
     this.#json = {
       id: this.id,
       time: new Date(r.time).toISOString(),
@@ -203,7 +202,7 @@ export class JournalEntry {
       faulted: r.faulted !== null,
       fault: r.faulted,
       request: { headers: redactHeaders(r.requestHeaders), body: request.body, ...(request.truncated ? { body_truncated: true } : {}) },
-      response: { headers: redactHeaders(rawHeaders as Record<string, unknown>), body: response.body, ...(response.truncated ? { body_truncated: true } : {}) },
+      response: { headers: redactHeaders(rawHeaders), body: response.body, ...(response.truncated ? { body_truncated: true } : {}) },
       changes: (r.audit ?? []).map((a) => ({ action: a.action, actor: a.actor, user: a.user, created_at: a.created_at, data: safeJson(a.data) })),
     };
     return this.#json;
