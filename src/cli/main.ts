@@ -5,6 +5,7 @@
  */
 import { Command, Help, Option } from 'commander';
 import { cliCommands } from './commands.ts';
+import { controlCommands } from './control.ts';
 import { CliError } from './context.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { ConfigError, DEFAULTS } from '../config/config.ts';
@@ -49,6 +50,7 @@ const storageOptions = (cmd: Command): Command =>
     .addOption(new Option('--database-url <url>', 'postgres://… to use PostgreSQL instead of --data').env('DATABASE_URL'));
 
 cliCommands(program, storageOptions);
+controlCommands(program);
 
 try {
   await program.parseAsync(process.argv);

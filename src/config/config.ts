@@ -35,6 +35,10 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Bearer token `GET /_gatehouse/metrics` requires; undefined = the metrics are open to anyone who can reach them. */
   readonly metricsToken: string | undefined;
+  /** The test controls under `/_gatehouse/api` (journal, faults, reset and snapshots, clock); off for shared or production use. */
+  readonly testControls: boolean;
+  /** Requests the journal keeps (a ring buffer per process). */
+  readonly journalSize: number;
 }
 
 export interface ConfigFlags {
@@ -45,6 +49,8 @@ export interface ConfigFlags {
   publicUrl?: string | undefined;
   logLevel?: string | undefined;
   instanceEnterprise?: string | undefined;
+  /** `--no-test-controls` sets this false; true (commander's default) defers to GATEHOUSE_TEST_CONTROLS. */
+  testControls?: boolean | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -121,6 +127,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     readCache: !/^(0|false|no|off)$/i.test(env.GATEHOUSE_READ_CACHE ?? ''),
     shutdownGraceMs: parseNonNegativeInt('GATEHOUSE_SHUTDOWN_GRACE_SECONDS', env.GATEHOUSE_SHUTDOWN_GRACE_SECONDS, 10) * 1000,
     metricsToken: env.GATEHOUSE_METRICS_TOKEN === undefined || env.GATEHOUSE_METRICS_TOKEN === '' ? undefined : env.GATEHOUSE_METRICS_TOKEN,
+    testControls: flags.testControls !== false && !/^(0|false|no|off)$/i.test(env.GATEHOUSE_TEST_CONTROLS ?? ''),
+    journalSize: Math.max(1, parseNonNegativeInt('GATEHOUSE_JOURNAL_SIZE', env.GATEHOUSE_JOURNAL_SIZE, 1000)),
   };
 }
 
@@ -142,6 +150,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     readCache: true,
     shutdownGraceMs: 10_000,
     metricsToken: undefined,
+    testControls: true,
+    journalSize: 1000,
     ...overrides,
   };
 }
