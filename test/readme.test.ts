@@ -90,7 +90,8 @@ describe('README', () => {
 
   it('lists every command of the CLI, and only those', async () => {
     const listed = new Set<string>();
-    for (const block of fenced(section('The command line'), 'sh')) {
+    // The store commands are listed under "The command line", the commands that steer a running server under "Test controls".
+    for (const block of [...fenced(section('The command line'), 'sh'), ...fenced(section('Test controls'), 'sh')]) {
       for (const m of block.matchAll(/npx gatehouse ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)/g)) listed.add(m[1] ?? '');
     }
     const actual = new Set<string>();

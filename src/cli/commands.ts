@@ -43,7 +43,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .addOption(new Option('--log-level <level>', LOG_LEVELS.join('|')).env('LOG_LEVEL').default(DEFAULTS.logLevel))
     .addOption(computedDefault(new Option('--instance-enterprise <slug>', 'enterprise served at /scim/v2/Users|Groups').env('GATEHOUSE_INSTANCE_ENTERPRISE'), 'first managed enterprise'))
     .option('--no-demo', 'do not create the demo enterprise in an empty store')
-    .option('--no-test-controls', 'turn off the test controls under /_gatehouse/api (GATEHOUSE_TEST_CONTROLS=0); for shared or production use')
+    .addOption(computedDefault(new Option('--no-test-controls', 'turn off the test controls under /_gatehouse/api and the console (GATEHOUSE_TEST_CONTROLS=0); for shared or production use'), 'on'))
     .action((flags: ServeFlags) => serve(flags));
 
   storageOptions(program.command('migrate').description('create or update the database schema')).action(async (flags: StorageFlags) => {
