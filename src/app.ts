@@ -7,6 +7,8 @@ import type { AppContext } from './app-context.ts';
 import type { Config } from './config/config.ts';
 import { systemClock, type Clock } from './domain/context.ts';
 import { installConventions } from './http/conventions.ts';
+import { ServerClock } from './control/clock.ts';
+import { installTestControls } from './control/index.ts';
 import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
@@ -32,6 +34,7 @@ export interface BuildAppOptions {
   config: Config;
   /** An open store to use; when absent one is opened from `config.storage` and closed with the app. */
   storage?: Storage;
+  /** The time source; wrapped in a settable `ServerClock` unless it is one already (src/control/clock.ts). */
   clock?: Clock;
   /** Skip running migrations (the caller has already done so). */
   skipMigrations?: boolean;
@@ -56,16 +59,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
 
+  const clock = options.clock instanceof ServerClock ? options.clock : new ServerClock(options.clock ?? systemClock);
   const ctx: AppContext = {
     db: storage.db,
     dialect: storage.dialect,
     config,
-    clock: options.clock ?? systemClock,
+    clock,
     rateLimiter: new RateLimiter(config.rateLimitPerHour),
   };
   app.decorate('gh', ctx);
   installConventions(app, ctx);
   installGracefulClose(app, inFlight, { graceMs: config.shutdownGraceMs });
+  // Test controls (/_gatehouse/api): root hooks and routes, before any other route; absent when switched off.
+  if (config.testControls) installTestControls(app, ctx, clock);
 
   for (const prefix of ['', '/api/v3']) {
     await app.register(

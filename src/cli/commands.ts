@@ -33,6 +33,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('LOG_LEVEL'))
     .addOption(new Option('--instance-enterprise <slug>', 'enterprise served at /scim/v2/Users|Groups').env('GATEHOUSE_INSTANCE_ENTERPRISE'))
     .option('--no-demo', 'do not create the demo enterprise in an empty store')
+    .option('--no-test-controls', 'turn off the test controls under /_gatehouse/api (GATEHOUSE_TEST_CONTROLS=0); for shared or production use')
     .action((flags: ServeFlags) => serve(flags));
 
   storageOptions(program.command('migrate').description('create or update the database schema')).action(async (flags: StorageFlags) => {

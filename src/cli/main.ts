@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { cliCommands } from './commands.ts';
+import { controlCommands } from './control.ts';
 import { CliError } from './context.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { ConfigError } from '../config/config.ts';
@@ -30,6 +31,7 @@ const storageOptions = (cmd: Command): Command =>
     .addOption(new Option('--database-url <url>', 'postgres://… to use PostgreSQL').env('DATABASE_URL'));
 
 cliCommands(program, storageOptions);
+controlCommands(program);
 
 try {
   await program.parseAsync(process.argv);

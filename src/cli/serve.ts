@@ -6,7 +6,7 @@ import net from 'node:net';
 import { buildApp } from '../app.ts';
 import { loadConfig, type ConfigFlags } from '../config/config.ts';
 import { countEnterprises } from '../domain/accounts/accounts.ts';
-import { systemClock } from '../domain/context.ts';
+import { ServerClock } from '../control/clock.ts';
 import { demoSeed } from '../domain/seed/demo.ts';
 import { applySeed } from '../domain/seed/seed.ts';
 import { openStorage } from '../storage/db.ts';
@@ -34,15 +34,17 @@ export async function serve(flags: ServeFlags): Promise<void> {
   await assertPortFree(config.host, config.port);
   const storage = openStorage(config.storage, { readCache: config.readCache });
   await migrateToLatest(storage);
-  const ctx = { db: storage.db, dialect: storage.dialect, config, clock: systemClock };
+  // One settable clock for the demo and the server (the control API moves it: src/control/clock.ts).
+  const clock = new ServerClock();
+  const ctx = { db: storage.db, dialect: storage.dialect, config, clock };
 
   let demoTokens: Array<{ login: string; token: string }> = [];
   if (flags.demo && (await countEnterprises(storage.db)) === 0) {
-    const result = await applySeed(ctx, demoSeed(systemClock.now()));
+    const result = await applySeed(ctx, demoSeed(clock.now()));
     demoTokens = result.tokens;
   }
 
-  const app = await buildApp({ config, storage, skipMigrations: true });
+  const app = await buildApp({ config, storage, clock, skipMigrations: true });
   await app.listen({ host: config.host, port: config.port });
   const where = config.storage.kind === 'postgres' ? 'PostgreSQL' : `SQLite ${config.storage.filename}`;
   process.stdout.write(`Gatehouse listening on ${config.publicUrl} (store: ${where})\n`);

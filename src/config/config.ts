@@ -33,6 +33,10 @@ export interface Config {
   readonly readCache: boolean;
   /** On close (SIGTERM, SIGINT): how long requests in flight may run before their connections are destroyed. */
   readonly shutdownGraceMs: number;
+  /** The test controls under `/_gatehouse/api` (journal, faults, reset and snapshots, clock); off for shared or production use. */
+  readonly testControls: boolean;
+  /** Requests the journal keeps (a ring buffer per process). */
+  readonly journalSize: number;
 }
 
 export interface ConfigFlags {
@@ -43,6 +47,8 @@ export interface ConfigFlags {
   publicUrl?: string | undefined;
   logLevel?: string | undefined;
   instanceEnterprise?: string | undefined;
+  /** `--no-test-controls` sets this false; true (commander's default) defers to GATEHOUSE_TEST_CONTROLS. */
+  testControls?: boolean | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -105,6 +111,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     strictScim: /^(1|true|yes)$/i.test(env.GATEHOUSE_STRICT_SCIM ?? ''),
     readCache: !/^(0|false|no|off)$/i.test(env.GATEHOUSE_READ_CACHE ?? ''),
     shutdownGraceMs: parseNonNegativeInt('GATEHOUSE_SHUTDOWN_GRACE_SECONDS', env.GATEHOUSE_SHUTDOWN_GRACE_SECONDS, 10) * 1000,
+    testControls: flags.testControls !== false && !/^(0|false|no|off)$/i.test(env.GATEHOUSE_TEST_CONTROLS ?? ''),
+    journalSize: Math.max(1, parseNonNegativeInt('GATEHOUSE_JOURNAL_SIZE', env.GATEHOUSE_JOURNAL_SIZE, 1000)),
   };
 }
 
@@ -125,6 +133,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     strictScim: false,
     readCache: true,
     shutdownGraceMs: 10_000,
+    testControls: true,
+    journalSize: 1000,
     ...overrides,
   };
 }

@@ -29,8 +29,20 @@ function auditRow(input: AuditInput, createdAt: number) {
   };
 }
 
+/**
+ * Who else hears of events as they are written, per clock (one per app): the test controls' request journal
+ * (src/control/journal.ts), which shows each request's resulting change. Heard after the insert, before the commit.
+ */
+const observers = new WeakMap<Clock, (rows: ReadonlyArray<ReturnType<typeof auditRow>>) => void>();
+
+export function observeAudits(clock: Clock, observer: (rows: ReadonlyArray<ReturnType<typeof auditRow>>) => void): void {
+  observers.set(clock, observer);
+}
+
 export async function recordAudit(db: Db, clock: Clock, input: AuditInput): Promise<void> {
-  await db.insertInto('audit_events').values(auditRow(input, clock.now().getTime())).execute();
+  const row = auditRow(input, clock.now().getTime());
+  await db.insertInto('audit_events').values(row).execute();
+  observers.get(clock)?.([row]);
 }
 
 /** Events per multi-row insert: 10 parameters a row stays far below SQLite's and PostgreSQL's parameter limits. */
@@ -40,7 +52,9 @@ const AUDIT_BATCH = 500;
 export async function recordAudits(db: Db, clock: Clock, inputs: readonly AuditInput[]): Promise<void> {
   const createdAt = clock.now().getTime();
   for (let i = 0; i < inputs.length; i += AUDIT_BATCH) {
-    await db.insertInto('audit_events').values(inputs.slice(i, i + AUDIT_BATCH).map((input) => auditRow(input, createdAt))).execute();
+    const rows = inputs.slice(i, i + AUDIT_BATCH).map((input) => auditRow(input, createdAt));
+    await db.insertInto('audit_events').values(rows).execute();
+    observers.get(clock)?.(rows);
   }
 }
 

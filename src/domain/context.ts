@@ -9,13 +9,16 @@ import type { Database } from '../storage/tables.ts';
 
 export interface Clock {
   now(): Date;
+  /** The same instant in epoch milliseconds, when the clock can give it without making a Date. */
+  nowMs?(): number;
 }
 
 export const systemClock: Clock = { now: () => new Date() };
 
 /** The clock's time in epoch milliseconds, without a Date on the system clock (hot paths read it several times a request). */
 export function nowMs(clock: Clock): number {
-  return clock === systemClock ? Date.now() : clock.now().getTime();
+  if (clock === systemClock) return Date.now();
+  return clock.nowMs !== undefined ? clock.nowMs() : clock.now().getTime();
 }
 
 export type Db = Kysely<Database> | Transaction<Database>;
