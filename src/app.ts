@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './domain/context.ts';
 import { installConventions } from './http/conventions.ts';
 import { ServerClock } from './control/clock.ts';
 import { installTestControls } from './control/index.ts';
+import { consoleRoutes } from './console/routes.ts';
 import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
@@ -71,7 +72,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installConventions(app, ctx);
   installGracefulClose(app, inFlight, { graceMs: config.shutdownGraceMs });
   // Test controls (/_gatehouse/api): root hooks and routes, before any other route; absent when switched off.
-  if (config.testControls) installTestControls(app, ctx, clock);
+  if (config.testControls) {
+    installTestControls(app, ctx, clock);
+    // The web console (/_gatehouse/, src/console/routes.ts) drives the test controls, so it comes and goes with them.
+    consoleRoutes(app, ctx);
+  }
 
   for (const prefix of ['', '/api/v3']) {
     await app.register(
