@@ -72,6 +72,7 @@ async function scopesOf(ctx: DomainContext, enterprise: EnterpriseRow): Promise<
  * SCIM users and groups of an enterprise and its organizations. A managed (EMU) identity that is not active is
  * suspended (its account is suspended); elsewhere an inactive identity is deprovisioned (its access removed), and an
  * active one whose account has not joined yet (no linked account, or an organization invitation pending) is invited.
+ * Identities deleted by deprovisioning are listed from the audit log, as deprovisioned.
  */
 export async function consoleIdentities(ctx: DomainContext, enterprise: EnterpriseRow): Promise<{ users: ConsoleIdentity[]; groups: ConsoleGroup[] }> {
   const { scopes, orgLogins } = await scopesOf(ctx, enterprise);
@@ -125,8 +126,36 @@ export async function consoleIdentities(ctx: DomainContext, enterprise: Enterpri
     if (u.dialect !== 'managed' && (u.user_id === null || invited.has(u.user_id))) return 'invited';
     return 'active';
   };
-  return {
-    users: users.map((u) => ({
+  // Identities removed by deprovisioning (DELETE, or `active: false` where that deletes the identity, as on classic
+  // enterprises) exist only in the audit log now: the newest deprovision event of each names it.
+  const current = new Set(users.map((u) => u.scim_id));
+  const removed = new Map<string, ConsoleIdentity>();
+  const orgIds = [...orgLogins.keys(), -1];
+  const deprovisions = await ctx.db
+    .selectFrom('audit_events')
+    .select(['org_id', 'user', 'created_at', 'data'])
+    .where('action', '=', 'external_identity.deprovision')
+    .where((eb) => eb.or([eb('enterprise_id', '=', enterprise.id), eb('org_id', 'in', orgIds)]))
+    .orderBy('id', 'desc')
+    .limit(1000)
+    .execute();
+  for (const event of deprovisions) {
+    const data = parse(event.data) as { scim_id?: unknown; user_name?: unknown; external_id?: unknown; dialect?: unknown } | null;
+    if (data === null || typeof data !== 'object' || typeof data.scim_id !== 'string' || current.has(data.scim_id) || removed.has(data.scim_id)) continue;
+    removed.set(data.scim_id, {
+      scim_id: data.scim_id,
+      dialect: typeof data.dialect === 'string' ? data.dialect : enterprise.kind,
+      organization: event.org_id === null ? null : (orgLogins.get(event.org_id) ?? null),
+      user_name: typeof data.user_name === 'string' ? data.user_name : data.scim_id,
+      display_name: null,
+      external_id: typeof data.external_id === 'string' ? data.external_id : null,
+      login: event.user,
+      state: 'deprovisioned',
+      groups: [],
+      updated_at: new Date(Number(event.created_at)).toISOString(),
+    });
+  }
+  const live: ConsoleIdentity[] = users.map((u) => ({
       scim_id: u.scim_id,
       dialect: u.dialect,
       organization: u.org_id === null ? null : (orgLogins.get(u.org_id) ?? null),
@@ -137,7 +166,9 @@ export async function consoleIdentities(ctx: DomainContext, enterprise: Enterpri
       state: stateOf(u),
       groups: groupsOfUser.get(u.id) ?? [],
       updated_at: u.updated_at,
-    })),
+  }));
+  return {
+    users: [...live, ...removed.values()].sort((a, b) => a.user_name.toLowerCase().localeCompare(b.user_name.toLowerCase())),
     groups: groups.map((g) => ({
       id: g.id,
       scim_id: g.scim_id,

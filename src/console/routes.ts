@@ -84,12 +84,11 @@ const SCIM_ID = /^[A-Za-z0-9-]{1,100}$/;
 
 export function consoleRoutes(app: FastifyInstance, ctx: AppContext): void {
   const web = webDir();
-  const assets: Record<string, Asset> = {
-    'app.js': { file: path.join(web, 'app.js'), type: 'text/javascript; charset=utf-8' },
-    'views.js': { file: path.join(web, 'views.js'), type: 'text/javascript; charset=utf-8' },
-    'app.css': { file: path.join(web, 'app.css'), type: 'text/css; charset=utf-8' },
-    ...vendorAssets(),
-  };
+  const assets: Record<string, Asset> = { ...vendorAssets() };
+  for (const name of fs.readdirSync(web)) {
+    const ext = /^[a-z][a-z0-9-]*\.(js|css)$/.exec(name)?.[1];
+    if (ext !== undefined) assets[name] = { file: path.join(web, name), type: ext === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8' };
+  }
   const page = fs.readFileSync(path.join(web, 'index.html'), 'utf8').replace('<!--IMPORTMAP-->', `<script type="importmap">${IMPORT_MAP}</script>`);
   const csp = contentSecurityPolicy(crypto.createHash('sha256').update(IMPORT_MAP).digest('base64'));
   const config = { auth: false };
