@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createTeam } from '../src/domain/teams/service.ts';
 import { seedEnterprise, startTestApp, storageKind, userWithToken, type SeededEnterprise, type TestApp } from './helpers/app.ts';
@@ -67,6 +68,13 @@ describe(`console (${storageKind})`, () => {
       const redirect = await fetch(`${t.url}/_gatehouse`, { redirect: 'manual' });
       assert.equal(redirect.status, 301);
       assert.equal(redirect.headers.get('location'), '/_gatehouse/');
+    });
+
+    it('ships in the package: web/ is in package.json "files", the page\u2019s dependencies are runtime dependencies', () => {
+      const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { files?: string[]; dependencies: Record<string, string> };
+      assert.ok(pkg.files === undefined || pkg.files.some((f) => f === 'web/' || f === 'web'), JSON.stringify(pkg.files));
+      for (const dep of ['preact', 'htm', 'uplot']) assert.ok(pkg.dependencies[dep] !== undefined, dep);
+      for (const file of ['index.html', 'app.js', 'lib.js', 'requests.js', 'views.js', 'app.css']) assert.ok(fs.existsSync(new URL(`../web/console/${file}`, import.meta.url)), file);
     });
 
     it('is neither journaled nor faulted', async () => {
