@@ -44,6 +44,19 @@ describe(`control API: reset and snapshots (${storageKind})`, () => {
     assert.ok(!tables.some((name) => name.startsWith('gatehouse_')), 'not the migrator’s bookkeeping nor the snapshots');
   });
 
+  it('includes a table no one listed (what a future migration adds) in the snapshot and its restore', async () => {
+    await sql`create table future_things (id integer primary key, label text not null)`.execute(t.ctx.db);
+    await sql`insert into future_things (id, label) values (1, 'kept')`.execute(t.ctx.db);
+    assert.equal((await post('/snapshots', { name: 'future' })).status, 201);
+    await sql`delete from future_things`.execute(t.ctx.db);
+    await sql`insert into future_things (id, label) values (2, 'undone')`.execute(t.ctx.db);
+    assert.equal((await post('/snapshots/future/restore')).status, 200);
+    const rows = await sql<{ id: number; label: string }>`select id, label from future_things`.execute(t.ctx.db);
+    assert.deepEqual(rows.rows.map((r) => [Number(r.id), r.label]), [[1, 'kept']]);
+    assert.equal((await t.request('DELETE', `${API}/snapshots/future`, { token: admin })).status, 204);
+    await sql`drop table future_things`.execute(t.ctx.db);
+  });
+
   it('saves (201), lists, restores row for row with id sequences, and deletes (204) a snapshot', async () => {
     const groups = `/enterprises/${seed.enterprise.slug}/actions/runner-groups`;
     assert.equal((await t.request('POST', groups, { token: seed.ownerToken, body: { name: 'before', visibility: 'all' } })).status, 201);

@@ -42,8 +42,10 @@ export class ServerClock implements Clock {
   }
 
   state(): ClockState {
-    const now = this.nowMs();
-    return { now: new Date(now).toISOString(), offset_ms: now - this.#baseMs(), frozen: this.#frozenAt !== undefined };
+    // One read of the base, so a real clock reports an offset of exactly 0.
+    const base = this.#baseMs();
+    const now = this.#frozenAt ?? base + this.#offsetMs;
+    return { now: new Date(now).toISOString(), offset_ms: now - base, frozen: this.#frozenAt !== undefined };
   }
 
   /** Moves the clock to `ms`; it keeps running from there unless `freeze`. */
