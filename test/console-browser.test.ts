@@ -166,9 +166,31 @@ describe('the console in Chromium', { skip }, () => {
     await users.first().click();
     await page.locator('aside.detail').getByText('external_identity.provision').waitFor();
     await shot('06-identities');
+    // The managed enterprise: an active user, a suspended one, a group.
+    const emu = '/scim/v2/enterprises/acme-emu';
+    const body = (name: string) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `${name}@acme.example`, externalId: `00u-${name}`, displayName: name, name: { givenName: name, familyName: 'E' }, emails: [{ value: `${name}@acme.example`, primary: true, type: 'work' }], active: true });
+    const ann = await scim('POST', `${emu}/Users`, body('ann'));
+    const sam = await scim('POST', `${emu}/Users`, body('sam'));
+    assert.equal(ann.status, 201, ann.text);
+    const off = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] };
+    assert.equal((await scim('PATCH', `${emu}/Users/${sam.body.id}`, off)).status, 200);
+    const group = await scim('POST', `${emu}/Groups`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Engineering', externalId: 'grp-eng', members: [{ value: ann.body.id }] });
+    assert.equal(group.status, 201, group.text);
+    await page.locator('select[aria-label=enterprise]').selectOption('acme-emu');
+    await page.locator('td', { hasText: 'sam@acme.example' }).waitFor();
+    assert.match(await page.locator('.chips').innerText(), /active 1[\s\S]*suspended 1/);
+    await page.getByRole('button', { name: /suspended/ }).click();
+    assert.equal(await users.count(), 1);
+    assert.match(await users.first().innerText(), /sam@acme\.example[\s\S]*suspended/);
+    await page.getByRole('button', { name: /^all/ }).click();
+    assert.match(await page.locator('table.grid').nth(1).innerText(), /Engineering[\s\S]*1/);
+    await shot('06b-identities-managed');
   });
 
   test('advancing the clock takes a runner offline', async () => {
+    await go('#/requests');
+    await page.locator('body').press('3');
+    await page.locator('nav a.active', { hasText: 'Runners' }).waitFor();
     await go('#/runners?enterprise=acme');
     const runner = page.locator('tr[data-runner="linux-builder-1"]');
     await runner.locator('.runner-status.online').waitFor();
@@ -176,7 +198,8 @@ describe('the console in Chromium', { skip }, () => {
     await go('#/controls');
     await page.getByRole('button', { name: '+2m' }).click();
     await page.getByText(/Server time is now/).waitFor();
-    assert.match(await page.locator('[data-testid=server-now]').innerText(), /2026-11-15 12:0[2-3]/);
+    assert.match(await page.getByText(/Server time is now/).innerText(), /2026-11-15 12:0[2-3]/);
+    await page.locator('[data-testid=server-now]', { hasText: /2026-11-15 12:0[2-3]/ }).waitFor();
     await go('#/runners?enterprise=acme');
     await runner.locator('.runner-status.offline').waitFor({ timeout: 8000 });
     await shot('08-runners-after');

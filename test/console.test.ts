@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { createTeam } from '../src/domain/teams/service.ts';
 import { seedEnterprise, startTestApp, storageKind, userWithToken, type SeededEnterprise, type TestApp } from './helpers/app.ts';
@@ -65,6 +67,25 @@ describe(`console (${storageKind})`, () => {
         assert.match(res.headers.get('content-type') ?? '', type);
       }
       for (const path of ['..%2Fpackage.json', 'index.html', 'vendor%2F..%2Fapp.js', 'nope.js', 'vendor/preact.mjs']) assert.equal((await fetch(`${t.url}/_gatehouse/console/${path}`)).status, 404, path);
+      // Compressed when the browser accepts it, and revalidated by ETag.
+      const plain = await fetch(`${t.url}/_gatehouse/console/vendor/uplot.js`, { headers: { 'accept-encoding': 'identity' } });
+      const text = await plain.text();
+      assert.equal(plain.headers.get('content-encoding'), null);
+      const raw = await new Promise<{ status: number; headers: Record<string, unknown>; length: number }>((resolve, reject) => {
+        http.get(`${t.url}/_gatehouse/console/vendor/uplot.js`, { headers: { 'accept-encoding': 'gzip, deflate' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const body = Buffer.concat(chunks);
+            assert.equal(zlib.gunzipSync(body).toString(), text);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, length: body.length });
+          });
+        }).on('error', reject);
+      });
+      assert.equal(raw.headers['content-encoding'], 'gzip');
+      assert.ok(raw.length < text.length / 2, `${raw.length} bytes gzipped of ${text.length}`);
+      const again = await fetch(`${t.url}/_gatehouse/console/vendor/uplot.js`, { headers: { 'if-none-match': plain.headers.get('etag') ?? '' } });
+      assert.equal(again.status, 304);
       const redirect = await fetch(`${t.url}/_gatehouse`, { redirect: 'manual' });
       assert.equal(redirect.status, 301);
       assert.equal(redirect.headers.get('location'), '/_gatehouse/');

@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { authenticateToken } from '../domain/accounts/accounts.ts';
@@ -98,12 +99,26 @@ export function consoleRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.get('/_gatehouse', { config }, async (_request, reply) => reply.redirect(ROOT, 301));
   app.get(ROOT, { config }, async (_request, reply) => secure(reply).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(page));
+  // Each asset's bytes and gzip form, kept until the file changes (an edited page shows on reload while developing).
+  const cache = new Map<string, { mtimeMs: number; etag: string; plain: Buffer; gzip: Buffer }>();
+  async function load(asset: Asset) {
+    const { mtimeMs } = await fs.promises.stat(asset.file);
+    const cached = cache.get(asset.file);
+    if (cached?.mtimeMs === mtimeMs) return cached;
+    const plain = await fs.promises.readFile(asset.file);
+    const entry = { mtimeMs, etag: `"${crypto.createHash('sha1').update(plain).digest('hex').slice(0, 16)}"`, plain, gzip: zlib.gzipSync(plain) };
+    cache.set(asset.file, entry);
+    return entry;
+  }
+
   app.get<{ Params: { '*': string } }>(`${ASSETS}*`, { config }, async (request, reply) => {
     const asset = Object.hasOwn(assets, request.params['*']) ? assets[request.params['*']] : undefined;
     if (asset === undefined) throw notFound();
-    // Read on each request: small files, and an edited page shows on reload while developing.
-    const body = await fs.promises.readFile(asset.file);
-    return secure(reply).header('cache-control', 'no-cache').type(asset.type).send(body);
+    const file = await load(asset);
+    secure(reply).header('cache-control', 'no-cache').header('etag', file.etag).header('vary', 'accept-encoding').type(asset.type);
+    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+    if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(file.gzip);
+    return reply.send(file.plain);
   });
 
   /** Site administrators with `site_admin`, as the control API (src/control/routes.ts); everyone else gets 404. */

@@ -90,9 +90,9 @@ function Shell({ who, onSignOut }) {
   let view;
   if (route.tab === 'requests') view = html`<${RequestsView} selected=${route.id} navigate=${navigate} />`;
   else if (list.length === 0 && route.tab !== 'controls') view = html`<div class="page"><${ErrorNote} error=${enterprises.error} /><p class="empty">${enterprises.loading ? 'Loading…' : 'No enterprises yet: run `gatehouse serve` with its demo, seed a file, or reset with the demo under Faults, snapshots, clock.'}</p></div>`;
-  else if (route.tab === 'identities') view = html`<${IdentitiesView} ...${props} />`;
-  else if (route.tab === 'runners') view = html`<${RunnersView} ...${props} />`;
-  else if (route.tab === 'billing') view = html`<${BillingView} ...${props} />`;
+  else if (route.tab === 'identities') view = html`<${IdentitiesView} key=${enterprise} ...${props} />`;
+  else if (route.tab === 'runners') view = html`<${RunnersView} key=${enterprise} ...${props} />`;
+  else if (route.tab === 'billing') view = html`<${BillingView} key=${enterprise} ...${props} />`;
   else view = html`<${ControlsView} />`;
 
   return html`<div class="shell">

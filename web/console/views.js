@@ -1,6 +1,5 @@
 // Identities, Runners, Billing and the test controls (faults, snapshots, clock).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
 import { api, dateTimeOf, ErrorNote, html, useApi } from './lib.js';
 
 /** The enterprise picker shared by the per-enterprise views; the choice is kept in the URL's hash. */
@@ -32,19 +31,27 @@ export function IdentitiesView({ enterprise, pickEnterprise, enterprises }) {
   const data = useApi(enterprise ? `api/console/enterprises/${encodeURIComponent(enterprise)}/identities` : null, [], 5000);
   const [state, setState] = useState('');
   const [text, setText] = useState('');
+  const [org, setOrg] = useState('');
   const [open, setOpen] = useState();
+  const orgs = enterprises.find((e) => e.slug === enterprise)?.organizations ?? [];
   const users = data.data?.users ?? [];
   const groups = data.data?.groups ?? [];
-  const counts = Object.fromEntries(STATES.map((s) => [s, users.filter((u) => u.state === s).length]));
+  const inScope = (u) => org === '' || (org === '(enterprise)' ? u.organization === null : u.organization === org);
+  const scoped = users.filter(inScope);
+  const counts = Object.fromEntries(STATES.map((s) => [s, scoped.filter((u) => u.state === s).length]));
   const needle = text.toLowerCase();
-  const shown = users.filter((u) => (state === '' || u.state === state) && (needle === '' || `${u.user_name} ${u.display_name ?? ''} ${u.external_id ?? ''} ${u.login ?? ''}`.toLowerCase().includes(needle)));
+  const shown = scoped.filter((u) => (state === '' || u.state === state) && (needle === '' || `${u.user_name} ${u.display_name ?? ''} ${u.external_id ?? ''} ${u.login ?? ''}`.toLowerCase().includes(needle)));
   return html`<div class=${`page ${open ? 'with-detail' : ''}`}>
     <div class="toolbar">
       <${EnterprisePicker} enterprises=${enterprises} value=${enterprise} onChange=${pickEnterprise} />
       <div class="chips" role="group" aria-label="identity state">
-        <button type="button" class=${state === '' ? 'chip on' : 'chip'} onClick=${() => setState('')}>all <b>${users.length}</b></button>
+        <button type="button" class=${state === '' ? 'chip on' : 'chip'} onClick=${() => setState('')}>all <b>${scoped.length}</b></button>
         ${STATES.map((s) => html`<button type="button" class=${`chip s-${s} ${state === s ? 'on' : ''}`} onClick=${() => setState(s)}>${s} <b>${counts[s]}</b></button>`)}
       </div>
+      <select aria-label="organization" value=${org} onChange=${(e) => setOrg(e.currentTarget.value)}>
+        <option value="">enterprise and organizations</option><option value="(enterprise)">enterprise SCIM only</option>
+        ${orgs.map((o) => html`<option value=${o}>organization ${o}</option>`)}
+      </select>
       <input aria-label="search identities" placeholder="search user name, external id, login" value=${text} onInput=${(e) => setText(e.currentTarget.value)} />
       <span class="spacer"></span><button type="button" class="quiet" onClick=${data.reload}>Refresh</button>
     </div>
@@ -98,21 +105,37 @@ export function RunnersView({ enterprise, pickEnterprise, enterprises }) {
 
 const OS_COLOURS = { linux: '#e8a33d', windows: '#3d8be8', macos: '#9a6be0' };
 
+/** uPlot (the largest script) is loaded the first time a chart is drawn, not with the page. */
+let uPlotModule;
+function loadUPlot() {
+  uPlotModule ??= import('uplot').then((m) => m.default);
+  return uPlotModule;
+}
+
+/** `options(uPlot)` builds the chart's options (bar paths come from uPlot itself). */
 function Chart({ options, data }) {
   const host = useRef();
   useEffect(() => {
-    const width = Math.max(320, (host.current?.clientWidth ?? 800) - 8);
-    const plot = new uPlot({ ...options, width }, data, host.current);
-    return () => plot.destroy();
+    let plot;
+    let gone = false;
+    void loadUPlot().then((uPlot) => {
+      if (gone || !host.current) return;
+      const width = Math.max(320, host.current.clientWidth - 8);
+      plot = new uPlot({ ...options(uPlot), width }, data, host.current);
+    });
+    return () => {
+      gone = true;
+      plot?.destroy();
+    };
   }, [JSON.stringify(data)]);
   return html`<div class="chart" ref=${host}></div>`;
 }
 
-function Meter({ label, used, included, unit }) {
-  const paid = Math.max(0, used - included);
+/** `paid` is GitHub's own count (larger-runner minutes are paid from the first minute), not used minus included. */
+function Meter({ label, used, included, paid, unit }) {
   const pct = included > 0 ? Math.min(100, (used / included) * 100) : used > 0 ? 100 : 0;
   return html`<div class="meter-card"><h3>${label}</h3>
-    <div class="meter" role="meter" aria-valuenow=${used} aria-valuemax=${included}><div class=${`fill ${paid > 0 ? 'over' : ''}`} style=${{ width: `${pct}%` }}></div></div>
+    <div class="meter" role="meter" aria-valuenow=${used} aria-valuemax=${included}><div class=${`fill ${used > included ? 'over' : ''}`} style=${{ width: `${pct}%` }}></div></div>
     <p><b>${used.toLocaleString('en')}</b> ${unit} used of <b>${included.toLocaleString('en')}</b> included; <b class=${paid > 0 ? 'paid' : ''}>${paid.toLocaleString('en')}</b> paid</p></div>`;
 }
 
@@ -127,24 +150,26 @@ export function BillingView({ enterprise, pickEnterprise, enterprises }) {
     const linux = raw.linux;
     const windows = linux.map((v, i) => v + raw.windows[i]);
     const macos = windows.map((v, i) => v + raw.macos[i]);
-    const bars = uPlot.paths.bars({ size: [0.7, 40] });
     const own = (name) => (_u, _v, _s, i) => (i === null || i === undefined ? '—' : `${Math.round(raw[name][i]).toLocaleString('en')} min`);
-    const perDay = {
-      title: 'Actions minutes per day (GitHub-hosted), by OS',
-      height: 260,
-      scales: { x: { time: true } },
-      series: [
-        { value: '{YYYY}-{MM}-{DD}' },
-        { label: 'macOS', fill: OS_COLOURS.macos, stroke: OS_COLOURS.macos, paths: bars, points: { show: false }, value: own('macos') },
-        { label: 'Windows', fill: OS_COLOURS.windows, stroke: OS_COLOURS.windows, paths: bars, points: { show: false }, value: own('windows') },
-        { label: 'Linux', fill: OS_COLOURS.linux, stroke: OS_COLOURS.linux, paths: bars, points: { show: false }, value: own('linux') },
-      ],
-      axes: [{}, { label: 'minutes', size: 60 }],
+    const perDay = (uPlot) => {
+      const bars = uPlot.paths.bars({ size: [0.7, 40] });
+      return {
+        title: 'Actions minutes per day (GitHub-hosted), by OS',
+        height: 260,
+        scales: { x: { time: true } },
+        series: [
+          { value: '{YYYY}-{MM}-{DD}' },
+          { label: 'macOS', fill: OS_COLOURS.macos, stroke: OS_COLOURS.macos, paths: bars, points: { show: false }, value: own('macos') },
+          { label: 'Windows', fill: OS_COLOURS.windows, stroke: OS_COLOURS.windows, paths: bars, points: { show: false }, value: own('windows') },
+          { label: 'Linux', fill: OS_COLOURS.linux, stroke: OS_COLOURS.linux, paths: bars, points: { show: false }, value: own('linux') },
+        ],
+        axes: [{}, { label: 'minutes', size: 60 }],
+      };
     };
     let running = 0;
     const cumulative = macos.map((v) => (running += v));
     const included = x.map(() => b.actions.included_minutes);
-    const cycleChart = {
+    const cycleChart = () => ({
       title: 'Minutes this cycle, cumulative, and the plan\u2019s included minutes (dashed)',
       height: 220,
       scales: { x: { time: true } },
@@ -154,7 +179,7 @@ export function BillingView({ enterprise, pickEnterprise, enterprises }) {
         { label: 'included', stroke: '#c0392b', width: 1, dash: [6, 4], points: { show: false } },
       ],
       axes: [{}, { label: 'minutes', size: 60 }],
-    };
+    });
     charts = html`
       <section class="card"><${Chart} options=${perDay} data=${[x, macos, windows, linux]} /></section>
       <section class="card"><${Chart} options=${cycleChart} data=${[x, cumulative, included]} /></section>`;
@@ -168,10 +193,10 @@ export function BillingView({ enterprise, pickEnterprise, enterprises }) {
     <${ErrorNote} error=${data.error} />
     ${b
       ? html`<div class="meters">
-          <${Meter} label="Actions minutes" used=${b.actions.total_minutes_used} included=${b.actions.included_minutes} unit="min" />
+          <${Meter} label="Actions minutes" used=${b.actions.total_minutes_used} included=${b.actions.included_minutes} paid=${b.actions.total_paid_minutes_used} unit="min" />
           <div class="meter-card"><h3>Minutes by SKU</h3><p>${Object.entries(b.actions.minutes_used_breakdown).map(([k, v]) => html`<span class="tag">${k} ${v.toLocaleString('en')}</span>`)}</p>
-            <p>paid minutes (GitHub's count, larger runners included): <b class=${b.actions.total_paid_minutes_used > 0 ? 'paid' : ''}>${b.actions.total_paid_minutes_used.toLocaleString('en')}</b></p></div>
-          <${Meter} label="Packages data transfer" used=${b.packages.total_gigabytes_bandwidth_used} included=${b.packages.included_gigabytes_bandwidth} unit="GB" />
+            <p class="dim small">Larger-runner minutes (lower-case SKUs) are paid from the first minute; the others once the included minutes are used up.</p></div>
+          <${Meter} label="Packages data transfer" used=${b.packages.total_gigabytes_bandwidth_used} included=${b.packages.included_gigabytes_bandwidth} paid=${b.packages.total_paid_gigabytes_bandwidth_used} unit="GB" />
           <div class="meter-card"><h3>Storage (Actions and Packages)</h3><p><b>${b.storage.estimated_storage_for_month}</b> GB estimated for the month, <b class=${b.storage.estimated_paid_storage_for_month > 0 ? 'paid' : ''}>${b.storage.estimated_paid_storage_for_month}</b> GB paid</p></div>
         </div>${charts}`
       : ''}
