@@ -141,7 +141,14 @@ describe('the console in Chromium', { skip }, () => {
     await page.click('nav a[href="#/requests"]');
     await page.locator('.requests-table tbody tr', { hasText: '429' }).first().waitFor();
     assert.equal(await page.locator('.requests-table tbody tr:has(.tag.fault)').count(), 3);
+    // Filtered by status (the journal's own filter, on the page and the stream): the three 429s only.
+    await page.fill('input[aria-label=status]', '429');
+    await page.press('input[aria-label=status]', 'Enter');
+    await page.waitForFunction(() => document.querySelectorAll('.requests-table tbody tr').length === 3);
+    assert.equal(await page.locator('.requests-table tbody tr:has(.st-429)').count(), 3);
     await shot('04-requests-429');
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.requests-table tbody tr').length > 3);
   });
 
   test('snapshot and restore from the console', async () => {
