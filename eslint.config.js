@@ -105,4 +105,13 @@ export default defineConfig(
       },
     },
   },
+  {
+    // The console page (web/console/): ES modules run by the browser as they are served.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'navigator', 'sessionStorage', 'fetch', 'AbortController', 'URLSearchParams', 'TextDecoderStream', 'setInterval', 'clearInterval', 'requestAnimationFrame', 'performance', 'HTMLInputElement', 'HTMLSelectElement', 'HTMLTextAreaElement'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

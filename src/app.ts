@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './domain/context.ts';
 import { installConventions, requestIdSource } from './http/conventions.ts';
 import { ServerClock } from './control/clock.ts';
 import { installTestControls } from './control/index.ts';
+import { consoleRoutes } from './console/routes.ts';
 import { InFlightResponses, installGracefulClose } from './http/shutdown.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import './http/types.ts';
@@ -86,7 +87,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installConventions(app, ctx);
   installGracefulClose(app, inFlight, { graceMs: config.shutdownGraceMs });
   // Test controls (/_gatehouse/api): root hooks and routes, before any other route; absent when switched off.
-  if (config.testControls) installTestControls(app, ctx, clock);
+  if (config.testControls) {
+    installTestControls(app, ctx, clock);
+    // The web console (/_gatehouse/, src/console/routes.ts) drives the test controls, so it comes and goes with them.
+    consoleRoutes(app, ctx);
+  }
 
   // --- Operations endpoints (/_gatehouse/…): health, readiness, metrics, OpenAPI; root only, outside GitHub's conventions. ---
   await installOpenApi(app);
