@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
-import { guessIdentityProvider } from '../src/http/identity-provider.ts';
+import { guessClient, guessIdentityProvider } from '../src/http/identity-provider.ts';
 import { scimOperation } from '../src/http/metrics.ts';
 import { readCacheOf } from '../src/storage/read-cache.ts';
 import { seedEnterprise, startTestApp, storageKind, userWithToken, type SeededEnterprise, type TestApp } from './helpers/app.ts';
@@ -229,6 +229,13 @@ describe('identity provider guess and SCIM operation names', () => {
     assert.equal(guessIdentityProvider(''), 'other', 'OneLogin may send an empty User-Agent: no way to tell');
     assert.equal(guessIdentityProvider(undefined), 'other');
     assert.equal(guessIdentityProvider('curl/8.5.0'), 'other');
+    // The journal names other clients too; metrics count them all as `other`.
+    assert.equal(guessClient('curl/8.5.0'), 'curl');
+    assert.equal(guessClient('octokit-rest.js/22.0.1 octokit-core.js/7.0.6 Node.js/20'), 'octokit');
+    assert.equal(guessClient('Okta SCIM Client 1.0.0'), 'okta');
+    assert.equal(guessClient('GitHubActionsRunner-linux-x64/2.329.0'), 'actions-runner');
+    assert.equal(guessIdentityProvider('GitHubActionsRunner-linux-x64/2.329.0'), 'other');
+    assert.equal(guessClient('SomethingElse/1.0'), null);
   });
 
   it('names the operation of each SCIM route template', () => {

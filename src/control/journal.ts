@@ -8,7 +8,7 @@
  * recorded, so the buffer never holds large payloads.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { guessIdentityProvider } from './idp.ts';
+import { guessClient } from '../http/identity-provider.ts';
 
 /** What is kept of a body: the first 64 KiB. */
 export const BODY_LIMIT = 64 * 1024;
@@ -198,7 +198,7 @@ export class JournalEntry {
       duration_ms: Math.round(r.durationMs * 1000) / 1000,
       tenant: this.tenant,
       user: r.user,
-      idp: guessIdentityProvider(r.requestHeaders['user-agent']),
+      idp: guessClient(r.requestHeaders['user-agent']),
       faulted: r.faulted !== null,
       fault: r.faulted,
       request: { headers: redactHeaders(r.requestHeaders), body: request.body, ...(request.truncated ? { body_truncated: true } : {}) },
