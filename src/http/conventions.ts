@@ -113,9 +113,10 @@ type RouteAuth = boolean | 'optional';
  * The caller's own bucket for one rate-limit resource: per token when a valid one was sent, else per address.
  * Resources are counted apart, as GitHub counts `core` and `scim` apart
  * (https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user).
+ * `|` separates, never NUL: with shared limits the key is a PostgreSQL text value, which cannot hold one.
  */
 function rateKey(resource: string, request: FastifyRequest): string {
-  return request.principal === null ? `${resource}\u0000ip:${request.ip}` : `${resource}\u0000token:${request.principal.tokenId}`;
+  return request.principal === null ? `${resource}|ip:${request.ip}` : `${resource}|token:${request.principal.tokenId}`;
 }
 
 const WINDOW_MS = 3_600_000;
