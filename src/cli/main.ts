@@ -3,6 +3,7 @@
  * DATABASE_URL); errors go to stderr with a non-zero exit. Commands are thin: they call the same domain services as the
  * HTTP API.
  */
+import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { cliCommands } from './commands.ts';
 import { CliError } from './context.ts';
@@ -19,8 +20,12 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
+/** The package's version, from its package.json (two levels up from both src/cli/ and the compiled dist/cli/). */
+const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('gatehouse')
   .description('GitHub Enterprise identity-provisioning and administration API server')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError()
   .exitOverride();
 
