@@ -31,6 +31,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .addOption(new Option('--port <port>', 'listen port').env('PORT'))
     .addOption(new Option('--public-url <url>', 'base of url fields, e.g. https://gh.example.com/api/v3').env('GATEHOUSE_PUBLIC_URL'))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent').env('LOG_LEVEL'))
+    .addOption(new Option('--log-format <format>', 'pretty (one readable line per entry) or json; default: pretty when stdout is a terminal').choices(['pretty', 'json']).env('GATEHOUSE_LOG_FORMAT'))
     .addOption(new Option('--instance-enterprise <slug>', 'enterprise served at /scim/v2/Users|Groups').env('GATEHOUSE_INSTANCE_ENTERPRISE'))
     .option('--no-demo', 'do not create the demo enterprise in an empty store')
     .action((flags: ServeFlags) => serve(flags));
