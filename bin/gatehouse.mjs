@@ -6,6 +6,7 @@
 // Either way this is one process that handles its own signals (no wrapper, no child), so a supervisor's SIGTERM
 // reaches the server itself.
 import fs from 'node:fs';
+import module from 'node:module';
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
@@ -24,6 +25,9 @@ if (tsx !== undefined) {
   register();
   await import(source.href);
 } else if (fs.existsSync(compiled)) {
+  // Node 22.1 and later keep V8's compiled code of the loaded modules on disk (under the OS temp directory, or
+  // NODE_COMPILE_CACHE), so later starts skip most of the compiling: https://nodejs.org/api/module.html#module-compile-cache
+  module.enableCompileCache?.();
   await import(compiled.href);
 } else {
   process.stderr.write('gatehouse: the server is not built (no dist/cli/main.js): run `npm run build`, or `npm ci`, whose prepare step builds it\n');
