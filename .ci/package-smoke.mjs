@@ -91,7 +91,7 @@ function demoToken(out) {
 }
 
 async function getUser(port, token) {
-  const res = await fetch(`http://127.0.0.1:${port}/user`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await globalThis.fetch(`http://127.0.0.1:${port}/user`, { headers: { authorization: `Bearer ${token}` } });
   const body = await res.json();
   return { status: res.status, login: body.login, requestId: res.headers.get('x-github-request-id') };
 }
