@@ -97,7 +97,8 @@ async function getUser(port, token) {
   return { status: res.status, login: body.login, requestId: res.headers.get('x-github-request-id') };
 }
 
-async function stopAndCheck(run, port, stop, label) {
+/** Stops the process and checks how it ended (`ok(code, signal)`) and that its port no longer accepts connections. */
+async function stopAndCheck(run, port, stop, label, ok = (code) => code === 0) {
   stop();
   const timer = setTimeout(() => {
     run.child.kill('SIGKILL');
@@ -105,7 +106,7 @@ async function stopAndCheck(run, port, stop, label) {
   }, 30_000);
   const { code, signal } = await run.exited;
   clearTimeout(timer);
-  if (code !== 0) fail(`${label}: exited with ${code ?? signal} after the stop signal\n${run.output().err}`);
+  if (!ok(code, signal)) fail(`${label}: exited with ${code ?? signal} after the stop signal\n${run.output().err}`);
   if (await listening(port)) fail(`${label}: port ${port} still accepts connections after the process exited`);
 }
 
@@ -170,7 +171,8 @@ async function commandMode(dir, command, dataDir) {
   const token = demoToken(await run.started);
   const user = await getUser(port, token);
   if (user.status !== 200 || user.login !== 'mona') fail(`GET /user answered ${user.status} ${user.login}`);
-  await stopAndCheck(run, port, () => process.kill(-run.child.pid, 'SIGINT'), command);
+  // A shell job stopped with Ctrl-C ends by SIGINT (or exits 130) once the server it ran has closed.
+  await stopAndCheck(run, port, () => process.kill(-run.child.pid, 'SIGINT'), command, (code, signal) => code === 0 || code === 130 || signal === 'SIGINT');
   let left = true;
   try {
     process.kill(-run.child.pid, 0);
