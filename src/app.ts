@@ -46,6 +46,16 @@ export interface BuildAppOptions {
   skipMigrations?: boolean;
 }
 
+/**
+ * Human-readable log lines for a terminal: pino-pretty as a synchronous stream in this process (no transport worker
+ * thread, so nothing is lost when the process exits), one line per entry with its fields (the request id among them)
+ * at the end, colours only when stdout is a terminal. Loaded only when used.
+ */
+async function prettyLogStream(): Promise<NodeJS.WritableStream> {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({ sync: true, singleLine: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' });
+}
+
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const storage = options.storage ?? openStorage(config.storage, { readCache: config.readCache });
@@ -59,7 +69,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const inFlight = new InFlightResponses();
   const app = Fastify({
     serverFactory: inFlight.serverFactory,
-    logger: { level: config.logLevel },
+    logger: { level: config.logLevel, ...(config.logFormat === 'pretty' ? { stream: await prettyLogStream() } : {}) },
     // Per-request log lines cost throughput; they are on only at debug and trace, and written at debug.
     logController: new RequestLogController(config.logLevel),
     // Request ids are the `X-GitHub-Request-Id` values (conventions.ts sends `request.id`), so log lines carry them.

@@ -41,6 +41,7 @@ export function cliCommands(program: Command, storageOptions: (cmd: Command) => 
     .addOption(new Option('--port <port>', 'listen port').env('PORT').default(DEFAULTS.port))
     .addOption(computedDefault(new Option('--public-url <url>', 'base of url fields, e.g. https://gh.example.com/api/v3').env('GATEHOUSE_PUBLIC_URL'), 'http://HOST:PORT'))
     .addOption(new Option('--log-level <level>', LOG_LEVELS.join('|')).env('LOG_LEVEL').default(DEFAULTS.logLevel))
+    .addOption(computedDefault(new Option('--log-format <format>', 'pretty (one readable line per entry) or json').choices(['pretty', 'json']).env('GATEHOUSE_LOG_FORMAT'), 'pretty on a terminal; json otherwise'))
     .addOption(computedDefault(new Option('--instance-enterprise <slug>', 'enterprise served at /scim/v2/Users|Groups').env('GATEHOUSE_INSTANCE_ENTERPRISE'), 'first managed enterprise'))
     .option('--no-demo', 'do not create the demo enterprise in an empty store')
     .addOption(computedDefault(new Option('--no-test-controls', 'turn off the test controls under /_gatehouse/api and the console (GATEHOUSE_TEST_CONTROLS=0); for shared or production use'), 'on'))

@@ -3,6 +3,7 @@
  * DATABASE_URL); errors go to stderr with a non-zero exit. Commands are thin: they call the same domain services as the
  * HTTP API.
  */
+import fs from 'node:fs';
 import { Command, Help, Option } from 'commander';
 import { cliCommands } from './commands.ts';
 import { controlCommands } from './control.ts';
@@ -19,6 +20,9 @@ function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** The package's version, from its package.json (two levels up from both src/cli/ and the compiled dist/cli/). */
+const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /**
  * Commander shows an option's default only when it has a value; a default worked out at run time (`--public-url` is
@@ -40,6 +44,7 @@ const showComputedDefaults = {
 
 const program = new Command('gatehouse')
   .description('GitHub Enterprise identity-provisioning and administration API server')
+  .version(version, '-V, --version', 'print the version')
   .configureHelp(showComputedDefaults)
   .showHelpAfterError()
   .exitOverride();

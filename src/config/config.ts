@@ -15,6 +15,8 @@ export interface Config {
   readonly publicUrl: string;
   readonly storage: StorageConfig;
   readonly logLevel: string;
+  /** `pretty`: one human-readable line per entry (pino-pretty); `json`: one JSON object per line (pino's own). */
+  readonly logFormat: LogFormat;
   /** Slug of the enterprise served at the instance-level SCIM paths (`/scim/v2/Users`); undefined = first managed enterprise. */
   readonly instanceEnterprise: string | undefined;
   /** Requests per hour per token; 0 turns enforcement off (GHES default) while the headers are still sent. */
@@ -41,6 +43,8 @@ export interface Config {
   readonly journalSize: number;
 }
 
+export type LogFormat = 'pretty' | 'json';
+
 export interface ConfigFlags {
   host?: string | undefined;
   port?: string | number | undefined;
@@ -48,6 +52,7 @@ export interface ConfigFlags {
   databaseUrl?: string | undefined;
   publicUrl?: string | undefined;
   logLevel?: string | undefined;
+  logFormat?: string | undefined;
   instanceEnterprise?: string | undefined;
   /** `--no-test-controls` sets this false; true (commander's default) defers to GATEHOUSE_TEST_CONTROLS. */
   testControls?: boolean | undefined;
@@ -98,8 +103,15 @@ export function resolveStorage(flags: ConfigFlags, env: NodeJS.ProcessEnv): Stor
   return { kind: 'sqlite', filename: path.resolve(dir, 'gatehouse.db') };
 }
 
+/** `--log-format` / GATEHOUSE_LOG_FORMAT; by default pretty on a terminal and JSON otherwise (files, pipes, journald). */
+function parseLogFormat(value: string | undefined, stdoutIsTty: boolean): LogFormat {
+  if (value === undefined || value === '') return stdoutIsTty ? 'pretty' : 'json';
+  if (value === 'pretty' || value === 'json') return value;
+  throw new ConfigError(`invalid log format: ${value} (expected pretty or json)`);
+}
+
 /** Builds the configuration; flags win over the environment, which wins over defaults. */
-export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, stdoutIsTty: boolean = process.stdout.isTTY === true): Config {
   const host = flags.host ?? env.HOST ?? DEFAULTS.host;
   const port = parsePort(flags.port ?? env.PORT ?? DEFAULTS.port);
   const publicUrlRaw = flags.publicUrl ?? env.GATEHOUSE_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -117,6 +129,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     publicUrl,
     storage: resolveStorage(flags, env),
     logLevel: parseLogLevel(flags.logLevel ?? env.LOG_LEVEL ?? DEFAULTS.logLevel),
+    logFormat: parseLogFormat(flags.logFormat ?? env.GATEHOUSE_LOG_FORMAT, stdoutIsTty),
     instanceEnterprise: flags.instanceEnterprise ?? env.GATEHOUSE_INSTANCE_ENTERPRISE ?? undefined,
     rateLimitPerHour: parseNonNegativeInt('GATEHOUSE_RATE_LIMIT', env.GATEHOUSE_RATE_LIMIT, 0),
     runnerOfflineAfterSeconds: parseNonNegativeInt('GATEHOUSE_RUNNER_OFFLINE_AFTER', env.GATEHOUSE_RUNNER_OFFLINE_AFTER, 90),
@@ -140,6 +153,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     publicUrl: 'http://127.0.0.1:3000',
     storage: { kind: 'sqlite', filename: ':memory:' },
     logLevel: 'silent',
+    logFormat: 'json',
     instanceEnterprise: undefined,
     rateLimitPerHour: 0,
     runnerOfflineAfterSeconds: 90,

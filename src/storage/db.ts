@@ -3,6 +3,7 @@
  * Every difference between the two lives here as capability flags and tiny helpers; repositories never branch on the dialect.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
@@ -18,7 +19,7 @@ import {
   type SqliteDatabase,
   type TransactionSettings,
 } from 'kysely';
-import pg from 'pg';
+import type Pg from 'pg';
 import type { StorageConfig } from '../config/config.ts';
 import { ReadCache, attachReadCache } from './read-cache.ts';
 import type { Database } from './tables.ts';
@@ -31,10 +32,19 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-// int8 (COUNT(*), SUM over integers, epoch-ms columns) arrives from pg as a string; every value we keep fits a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-// NUMERIC (SUM over doubles on some paths) likewise.
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+let pgModule: typeof Pg | undefined;
+
+/** The PostgreSQL driver, loaded on first use: a server on SQLite starts without it (some 45 ms of module loading). */
+function loadPg(): typeof Pg {
+  if (pgModule !== undefined) return pgModule;
+  const pg = createRequire(import.meta.url)('pg') as typeof Pg;
+  // int8 (COUNT(*), SUM over integers, epoch-ms columns) arrives from pg as a string; every value we keep fits a double.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  // NUMERIC (SUM over doubles on some paths) likewise.
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+  pgModule = pg;
+  return pg;
+}
 
 export interface StorageOptions {
   /** PostgreSQL pool size (default 10). */
@@ -62,7 +72,7 @@ function queryLog(self: () => Kysely<Database>): (event: LogEvent) => void {
 /** Opens the store named by the configuration. The SQLite file's directory is created if needed. */
 export function openStorage(config: StorageConfig, options: StorageOptions = {}): Storage {
   if (config.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: config.url, max: options.poolSize ?? 10 });
+    const pool = new (loadPg().Pool)({ connectionString: config.url, max: options.poolSize ?? 10 });
     // An idle pooled connection that the server ends (restart, failover, pg_terminate_backend) emits 'error' on the
     // pool; unhandled, that would crash the process. The pool discards the client and opens a new one on next use.
     pool.on('error', (error) => {
