@@ -94,7 +94,7 @@ function readmeBlock(heading: string, language: string): string {
 
 describe('gatehouse as an installed server', () => {
   let dir: string;
-  /** A copy of the package's shape built with `npm run build`'s configuration: bin/, dist/, package.json, no sources. */
+  /** A copy of the package's shape built with `npm run build`'s configuration: bin/, dist/, web/, package.json, no sources. */
   let built: string;
   let builtBin: string;
 
@@ -109,6 +109,8 @@ describe('gatehouse as an installed server', () => {
     assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
     fs.copyFileSync(path.join(ROOT, 'bin', 'gatehouse.mjs'), path.join(built, 'bin', 'gatehouse.mjs'));
     fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(built, 'package.json'));
+    // The console's page and scripts ship as they are (no build step).
+    fs.cpSync(path.join(ROOT, 'web'), path.join(built, 'web'), { recursive: true });
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(built, 'node_modules'));
     builtBin = path.join(built, 'bin', 'gatehouse.mjs');
   });
@@ -128,7 +130,7 @@ describe('gatehouse as an installed server', () => {
     );
     // Relative imports were rewritten from .ts to .js.
     assert.doesNotMatch(fs.readFileSync(path.join(built, 'dist', 'app.js'), 'utf8'), /from '\.[^']*\.ts'/);
-    assert.deepEqual(pkg.files.sort(), ['bin/gatehouse.mjs', 'dist/']);
+    assert.deepEqual(pkg.files.sort(), ['bin/gatehouse.mjs', 'dist/', 'web/']);
 
     for (const flag of ['--version', '-V']) {
       const res = runBuilt([flag]);
@@ -209,8 +211,9 @@ describe('gatehouse as an installed server', () => {
       const entries = jsonLines(out);
       const lines = out.split('\n').filter((line) => line !== '' && !line.startsWith('Gatehouse listening'));
       assert.equal(entries.length, lines.length, out);
-      const listen = entries.find((e) => typeof e.msg === 'string' && e.msg.startsWith('Server listening at'));
-      assert.ok(listen !== undefined && typeof listen.level === 'number' && typeof listen.time === 'number');
+      // The server's own line on SIGTERM (the start prints only the banner).
+      const stopping = entries.find((e) => e.msg === 'shutting down');
+      assert.ok(stopping !== undefined && typeof stopping.level === 'number' && typeof stopping.time === 'number', out);
       const requestLine = entries.find((e) => /"statusCode":401\b/.test(JSON.stringify(e)));
       assert.ok(requestLine !== undefined, out);
       assert.ok(Object.keys(requestLine).some((key) => /req.*id/i.test(key)), 'a request line carries the request id');
@@ -224,7 +227,7 @@ describe('gatehouse as an installed server', () => {
         const { out } = await logsOf(args, env);
         const plain = out.replace(/\u001b\[[0-9;]*m/g, '');
         assert.deepEqual(jsonLines(plain), []);
-        assert.match(plain, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: Server listening at http:\/\/127\.0\.0\.1:\d+$/m);
+        assert.match(plain, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: shutting down \{"signal":"SIGTERM".*\}$/m);
         // The request's line: its fields, the request id among them, on the same line.
         assert.match(plain, /^\[[^\]]+\] \w+: .*\{.*"statusCode":401.*\}$/m);
         assert.match(plain, /^\[[^\]]+\] \w+: .*\{.*"req\w*id":/im);
@@ -236,15 +239,17 @@ describe('gatehouse as an installed server', () => {
     it('is readable lines by default on a terminal', { skip: hasScript() ? false : 'no `script` (util-linux) to give the server a terminal' }, async () => {
       const port = await freePort();
       const data = path.join(dir, 'logs-tty');
-      const command = [process.execPath, builtBin, 'serve', '--data', data, '--port', String(port), '--no-demo'].map((a) => `'${a}'`).join(' ');
+      const command = [process.execPath, builtBin, 'serve', '--data', data, '--port', String(port), '--no-demo', '--log-level', 'debug'].map((a) => `'${a}'`).join(' ');
       const server = await startUntil('script', ['-qec', `exec ${command}`, '/dev/null'], { env: cliEnv() }, 'Gatehouse listening');
       try {
-        await waitForOutput(server, (out) => out.includes('Server listening at'));
+        // A request's lines (the start prints only the banner; request lines are written at debug).
+        await globalThis.fetch(`http://127.0.0.1:${port}/user`);
+        await waitForOutput(server, (out) => out.includes('request completed'));
         const plain = server.out().replace(/\u001b\[[0-9;]*m/g, '').replace(/\r/g, '');
-        assert.match(plain, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] INFO: Server listening at http:\/\/127\.0\.0\.1:\d+$/m);
+        assert.match(plain, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] DEBUG: request completed \{.*"statusCode":401.*\}$/m);
         assert.deepEqual(jsonLines(plain), []);
         // On a terminal the level is coloured.
-        assert.match(server.out(), /\u001b\[\d+mINFO/);
+        assert.match(server.out(), /\u001b\[\d+mDEBUG/);
       } finally {
         server.child.kill('SIGTERM');
         await server.exited;
