@@ -117,7 +117,10 @@ class NetChange {
 async function auditGroup(db: HookContext['db'], ctx: DomainContext, tenant: ScimTenant, action: string, group: StoredGroup, actor: Actor | null, extra: Record<string, unknown> = {}): Promise<void> {
   await recordAudit(db, ctx.clock, {
     action,
-    enterpriseId: tenant.enterprise?.id ?? null,
+    // An organization tenant's events belong to the enterprise that owns the organization (its enterprise audit
+    // log lists them, https://docs.github.com/en/enterprise-cloud@latest/admin/monitoring-activity-in-your-enterprise/reviewing-audit-logs-for-your-enterprise/audit-log-events-for-your-enterprise);
+    // an organization outside any enterprise records them with no enterprise.
+    enterpriseId: tenant.enterprise?.id ?? tenant.org?.enterprise_id ?? null,
     orgId: tenant.org?.id ?? null,
     actor,
     data: { dialect: tenant.dialect, scim_id: group.scimId, group_id: group.rowId, display_name: group.displayName, external_id: group.externalId, ...extra },

@@ -92,7 +92,10 @@ async function auditIdentity(db: HookContext['db'], ctx: DomainContext, tenant: 
     user.userId === null ? undefined : await db.selectFrom('users').select(['id', 'login']).where('id', '=', user.userId).executeTakeFirst();
   await recordAudit(db, ctx.clock, {
     action,
-    enterpriseId: tenant.enterprise?.id ?? null,
+    // An organization tenant's events belong to the enterprise that owns the organization (its enterprise audit
+    // log lists them, https://docs.github.com/en/enterprise-cloud@latest/admin/monitoring-activity-in-your-enterprise/reviewing-audit-logs-for-your-enterprise/audit-log-events-for-your-enterprise);
+    // an organization outside any enterprise records them with no enterprise.
+    enterpriseId: tenant.enterprise?.id ?? tenant.org?.enterprise_id ?? null,
     orgId: tenant.org?.id ?? null,
     actor,
     user: account ?? null,
