@@ -91,6 +91,13 @@ export const requiresAuthentication = (): ApiError =>
 
 export const problemsParsingJson = (): ApiError => new ApiError(400, 'Problems parsing JSON', { code: 'invalid_json' });
 
+/**
+ * 400 for a NUL character (U+0000) in a body string or key, a path segment or a query value: PostgreSQL's text cannot
+ * hold one (https://www.postgresql.org/docs/current/datatype-character.html), so it is refused on every store alike.
+ */
+export const nulCharacter = (where: string): ApiError =>
+  new ApiError(400, `The ${where} contains a NUL character (U+0000), which is not allowed`, { code: 'nul_character' });
+
 export const bodyNotObject = (): ApiError => new ApiError(400, 'Body should be a JSON object', { code: 'invalid_json' });
 
 /** 422 "Validation Failed" with GitHub's error items. */

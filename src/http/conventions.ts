@@ -12,6 +12,7 @@ import {
   bodyNotObject,
   documentationUrlFor,
   invalidRequest,
+  nulCharacter,
   problemsParsingJson,
   requiresAuthentication,
   restErrorBody,
@@ -66,16 +67,41 @@ export const renderRestError = (error: unknown, request: FastifyRequest, reply: 
   return reply.code(apiError.status).type('application/json; charset=utf-8').send(restErrorBody(apiError, docs));
 };
 
+/** Whether a parsed JSON value holds a NUL character (U+0000) in any string or key. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || holdsNul(item));
+  }
+  return false;
+}
+
 function parseJsonBody(_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void {
   if (body.trim() === '') {
     done(null, undefined);
     return;
   }
+  let parsed: unknown;
   try {
-    done(null, JSON.parse(body));
+    parsed = JSON.parse(body);
   } catch {
     done(problemsParsingJson());
+    return;
   }
+  // A raw NUL is not valid JSON; only the `\u0000` escape can put one in a string (checked first: no walk otherwise).
+  if (/\\u0000/i.test(body) && holdsNul(parsed)) {
+    done(nulCharacter('request body'));
+    return;
+  }
+  done(null, parsed);
+}
+
+/** A NUL character in the decoded path or query: `%00` in the URL (a raw NUL byte never passes Node's HTTP parser). */
+function urlNulError(url: string): ApiError | undefined {
+  if (!url.includes('%00')) return undefined;
+  const query = url.indexOf('?');
+  return nulCharacter(query >= 0 && url.indexOf('%00') > query ? 'query string' : 'path');
 }
 
 function parseAuthorization(header: string | undefined): string | undefined {
@@ -178,8 +204,8 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
   app.decorateRequest('apiBase', '');
 
   /**
-   * What every response carries, routed requests and 404s alike. Never throws: the unsupported-version error it
-   * returns is thrown only after the caller has been identified and counted, so that 400 carries the rate-limit
+   * What every response carries, routed requests and 404s alike. Never throws: the unsupported-version error (or the
+   * 400 of a NUL character in the path or query) it returns is thrown only after the caller has been identified and counted, so that 400 carries the rate-limit
    * headers (and `X-OAuth-Scopes`) too.
    */
   function begin(request: FastifyRequest, reply: FastifyReply): ApiError | undefined {
@@ -198,7 +224,7 @@ export function installConventions(app: FastifyInstance, ctx: AppContext): void 
       );
     }
     reply.header('x-github-api-version-selected', version ?? DEFAULT_API_VERSION);
-    return undefined;
+    return urlNulError(request.url);
   }
 
   /**

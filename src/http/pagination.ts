@@ -16,11 +16,21 @@ function positiveInt(value: unknown): number | undefined {
   return n >= 1 ? n : undefined;
 }
 
-/** Reads `page` and `per_page`; values GitHub would ignore (non-numbers, zero) fall back to the defaults. */
+/**
+ * The largest page read: any page past the data is an empty list, as on GitHub, so a larger one (up to
+ * `page=99999999999999999999999`) answers as this one does; it keeps the row offset a safe 32-bit integer on both stores.
+ */
+export const MAX_PAGE = 10_000_000;
+
+/**
+ * Reads `page` and `per_page`; values GitHub would ignore (non-numbers, fractions, negatives, zero) fall back to the
+ * defaults, `per_page` is at most 100 and `page` at most MAX_PAGE
+ * (https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api).
+ */
 export function parsePage(query: unknown, defaultPerPage = 30): Page {
   const q = (query ?? {}) as Record<string, unknown>;
   const perPage = Math.min(100, positiveInt(q.per_page) ?? defaultPerPage);
-  const page = positiveInt(q.page) ?? 1;
+  const page = Math.min(MAX_PAGE, positiveInt(q.page) ?? 1);
   return { page, perPage, offset: (page - 1) * perPage };
 }
 

@@ -157,7 +157,7 @@ const INVALID: { source: string; detail: string }[] = [
   { source: 'userName pr "x"', detail: 'Unexpected' },
   { source: '"userName" eq "x"', detail: 'Expected an attribute path' },
   { source: `${'('.repeat(40)}a pr${')'.repeat(40)}`, detail: 'nested more than' },
-  { source: Array.from({ length: 1001 }, (_, i) => `a${i} pr`).join(' or '), detail: 'more than 1000' },
+  { source: Array.from({ length: 251 }, (_, i) => `a${i} pr`).join(' or '), detail: 'more than 250' },
 ];
 
 const WORK = cmp('type', 'eq', 'work');

@@ -59,7 +59,7 @@ export type {
   PresentNode,
   ValuePathNode,
 } from './filter/ast.ts';
-export { parseFilter, parsePatchPath } from './filter/parser.ts';
+export { MAX_FILTER_TERMS, parseFilter, parsePatchPath } from './filter/parser.ts';
 export { formatFilter, formatPatchPath } from './filter/format.ts';
 export { formatAttributePath, parseAttributePath } from './filter/attribute-path.ts';
 export { validateFilter, validateValueFilter } from './filter/validate.ts';

@@ -44,8 +44,15 @@ function integerParam(value: unknown): number | undefined {
 }
 
 /**
+ * The largest `startIndex` read (2^31 - 1): past the data every page is empty, so a larger one answers as this one does,
+ * echoed as an integer (not `1e+23`), with a row offset both stores can bind.
+ */
+export const MAX_START_INDEX = 2_147_483_647;
+
+/**
  * Read `startIndex` and `count` (RFC 7644 §3.4.2.4). A `startIndex` below 1 means 1, a negative
- * `count` means 0; unparsable values fall back to the defaults rather than failing the request.
+ * `count` means 0, a fraction is truncated; unparsable values fall back to the defaults rather than failing the
+ * request; `startIndex` is at most MAX_START_INDEX and `count` at most `maxCount`.
  *
  * @param query - raw query values, strings or numbers
  * @param options - default and maximum `count`
@@ -54,7 +61,7 @@ export function parseListParams(
   query: { startIndex?: unknown; count?: unknown },
   options: ListParamOptions,
 ): ListParams {
-  const startIndex = Math.max(1, integerParam(query.startIndex) ?? 1);
+  const startIndex = Math.min(MAX_START_INDEX, Math.max(1, integerParam(query.startIndex) ?? 1));
   const count = Math.min(options.maxCount, Math.max(0, integerParam(query.count) ?? options.defaultCount));
   return { startIndex, count };
 }

@@ -9,7 +9,8 @@
  * - the dialect is the one that handled the request, or, for an error raised before it was resolved (the rate
  *   limit, authentication and `X-GitHub-Api-Version`, checked in the REST conventions' `onRequest`), the mount's
  *   fixed dialect, found from the route that matched;
- * - the REST conventions' `ApiError`s by code: `invalid_json` → 400 `invalidSyntax`, `rate_limited` → 429,
+ * - the REST conventions' `ApiError`s by code: `invalid_json` → 400 `invalidSyntax`, `nul_character` → 400
+ *   `invalidValue`, `rate_limited` → 429,
  *   `unsupported_version` → 400 `invalidVers`, 422s → 400 `invalidValue`; 401, 403 and 404 stay GitHub's plain
  *   errors (no SCIM body is documented for them);
  * - anything else is a logged 500 with a SCIM body, never a 4xx;
@@ -33,6 +34,8 @@ function fromApiError(error: ApiError): ScimError | ApiError {
       return new ScimError(429, error.message);
     case 'unsupported_version':
       return ScimError.invalidVers(error.message);
+    case 'nul_character':
+      return ScimError.invalidValue(error.message);
     default:
       break;
   }
