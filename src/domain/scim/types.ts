@@ -108,7 +108,7 @@ export interface UserHooks {
   /**
    * An identity changed (PUT or PATCH; not called when nothing changed). Answer `delete` to have the identity removed
    * instead of kept (classic and org: a request that sets `active: false` deletes the identity,
-   * github-semantics.md §3.1).
+   * https://docs.github.com/enterprise-cloud@latest/rest/scim/scim#update-an-attribute-for-a-scim-user).
    */
   updated(hook: HookContext, before: StoredUser, after: StoredUser, change: UserChange): Promise<'keep' | 'delete'>;
   /**

@@ -1,7 +1,7 @@
 /**
  * Enterprise self-hosted runner groups: the 13 operations under `/enterprises/{enterprise}/actions/runner-groups`
- * (openapi-contract.md §4). Only enterprise owners (and site administrators) see them, others get 404; the token
- * needs `manage_runners:enterprise` (or `admin:enterprise`, which includes it), else 403 (semantics §1.7).
+ * (https://docs.github.com/enterprise-cloud@latest/rest/actions/self-hosted-runner-groups). Only enterprise owners (and site administrators) see them, others get 404; the token
+ * needs `manage_runners:enterprise` (or `admin:enterprise`, which includes it), else 403 with `X-Accepted-OAuth-Scopes`.
  * Routes parse, authorize, call `domain/runner-groups/service.ts` and map to wire shapes; the rules live there.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -2,8 +2,8 @@
  * The runner side: what a self-hosted runner (or `config.sh`) calls, rather than an administrator. None of these routes
  * take a personal access token (`config.auth: false`); each authenticates its own credential.
  *
- * - `POST /actions/runner-registration` — the `config.sh` token exchange (github-semantics.md §1.6, runner-src
- *   `GetTenantCredential`). `Authorization: RemoteAuth <registration or remove token>`, body
+ * - `POST /actions/runner-registration` — the `config.sh` token exchange (https://docs.github.com/actions/hosting-your-own-runners/managing-self-hosted-runners/adding-self-hosted-runners,
+ *   and the runner's `GetTenantCredential` in https://github.com/actions/runner). `Authorization: RemoteAuth <registration or remove token>`, body
  *   `{"url": "https://HOST/enterprises/SLUG", "runner_event": "register" | "remove"}`. 200
  *   `{"url": "<base>/_services/runner", "token_schema": "OAuthAccessToken", "token": "<tenant credential>"}`.
  *   An unknown, expired or wrong-kind token, a URL that does not name the token's enterprise, or no token at all is

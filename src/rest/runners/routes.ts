@@ -1,6 +1,6 @@
 /**
- * Enterprise self-hosted runners: `/enterprises/{enterprise}/actions/runners…` (openapi-contract.md §3, OA-GHEC
- * `enterprise-admin/*-for-enterprise`). Enterprise owners only (everyone else gets 404), with a token holding
+ * Enterprise self-hosted runners: `/enterprises/{enterprise}/actions/runners…` (https://docs.github.com/enterprise-cloud@latest/rest/actions/self-hosted-runners,
+ * GitHub's OpenAPI `enterprise-admin/*-for-enterprise` operations). Enterprise owners only (everyone else gets 404), with a token holding
  * `manage_runners:enterprise` (or `admin:enterprise`, which includes it; 403 otherwise). The token operations count
  * against the `actions_runner_registration` rate-limit resource.
  */

@@ -62,7 +62,8 @@ export interface ScimDialect {
   /**
    * Other error statuses whose documented body is GitHub's `basic-error` (as `application/json`, with the RFC's
    * `schemas` and `detail` added, like `notFound`) rather than a SCIM error, by operation: the method and the route
-   * below the mount, e.g. `'PATCH /Users/:scim_user_id'`. Organization SCIM's PATCH 429 is one (openapi-contract.md §7).
+   * below the mount, e.g. `'PATCH /Users/:scim_user_id'`. Organization SCIM's PATCH 429 is one
+   * (https://docs.github.com/enterprise-cloud@latest/rest/scim/scim#update-an-attribute-for-a-scim-user).
    */
   readonly basicErrors: Readonly<Record<string, readonly number[]>>;
   /** `count` default and maximum (GitHub documents 30 as the default; the maximum is ServiceProviderConfig's `maxResults`). */

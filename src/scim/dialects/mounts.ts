@@ -11,7 +11,7 @@
  * - `/scim/v2/organizations/:org` — organization SCIM (the org dialect): an organization's owner, or an owner of its
  *   enterprise, with `admin:org`; organizations of managed enterprises are not served (404); an organization member
  *   who is not an owner gets 403, anyone else 404. Its errors, 403 and 404 included, are SCIM error bodies
- *   (openapi-contract.md §7), so the mount names its dialect up front.
+ *   (https://docs.github.com/enterprise-cloud@latest/rest/scim/scim), so the mount names its dialect up front.
  * On the enterprise mounts, an enterprise member who is not an owner gets 403 (a SCIM error body) and anyone else
  * 404 (`enterpriseTenant`).
  * All are registered at the root and under `/api/v3` with every route family.

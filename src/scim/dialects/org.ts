@@ -38,7 +38,7 @@ export const orgDialect: ScimDialect = {
     groupSchema: undefined,
     users: orgUserHooks,
     groups: undefined,
-    // Renames are allowed outside the managed dialect (idp-quirks.md §9.3). GitHub's PATCH schema lists `givenName`
+    // Renames are allowed outside the managed dialect (EMU and GHES logins follow `userName` and cannot change). GitHub's PATCH schema lists `givenName`
     // and `familyName` among a path-less value's keys (with `active`, `userName`, `externalId`): they stand for
     // `name.givenName` and `name.familyName`.
     userPatch: { aliases: GITHUB_PATCH_ALIASES },
