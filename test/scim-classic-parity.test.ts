@@ -16,40 +16,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { addOrgMember, createOrganization, createUser } from '../src/domain/accounts/accounts.ts';
 import type { OrganizationRow } from '../src/storage/tables.ts';
-import { enterpriseMemberToken, seedEnterprise, startTestApp, storageKind, userWithToken, type ApiResponse, type SeededEnterprise, type TestApp } from './helpers/app.ts';
+import { enterpriseMemberToken, seedEnterprise, startTestApp, storageKind, userWithToken, type SeededEnterprise, type TestApp } from './helpers/app.ts';
 import { assertSchema } from './helpers/openapi.ts';
+import { ERROR_URN, PATCH_URN, SCIM, USER_URN, scimUsersClient, userBody, type ScimUserBody } from './helpers/scim-users.ts';
 
 const USERS = '/scim/v2/enterprises/{enterprise}/Users';
 const USER = '/scim/v2/enterprises/{enterprise}/Users/{scim_user_id}';
-const SCIM = 'application/scim+json';
-const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const CLOUD_SCIM_DOCS = 'https://docs.github.com/enterprise-cloud@latest/rest/enterprise-admin/scim';
 const SERVER_SCIM_DOCS = 'https://docs.github.com/enterprise-server@3.19/rest/enterprise-admin/scim';
-
-interface ScimUserBody {
-  id: string;
-  userName: string;
-  externalId?: string;
-  displayName?: string;
-  active: boolean;
-  name?: { givenName?: string; familyName?: string };
-  emails: Array<{ value: string; primary?: boolean; type?: string }>;
-  groups?: Array<{ value: string }>;
-  meta: { version: string };
-}
-
-function userBody(userName: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    schemas: [USER_URN],
-    userName,
-    name: { givenName: 'Mona', familyName: 'Octocat' },
-    emails: [{ value: `${userName.replace(/@.*$/, '')}@example.com`, type: 'work', primary: true }],
-    ...extra,
-  };
-}
 
 describe(`classic enterprise SCIM parity (${storageKind})`, () => {
   let t: TestApp;
@@ -66,23 +41,7 @@ describe(`classic enterprise SCIM parity (${storageKind})`, () => {
   });
   after(() => t.close());
 
-  const scim = <T = any>(method: string, path: string, body?: unknown, token: string = owner): Promise<ApiResponse<T>> =>
-    t.request<T>(method, path, { token, headers: { accept: SCIM, 'content-type': SCIM }, ...(body === undefined ? {} : { rawBody: JSON.stringify(body) }) });
-
-  const patch = (id: string, ...operations: unknown[]) => scim<ScimUserBody>('PATCH', `${base}/Users/${id}`, { schemas: [PATCH_URN], Operations: operations });
-
-  async function provision(userName: string, extra: Record<string, unknown> = {}): Promise<ScimUserBody> {
-    const res = await scim<ScimUserBody>('POST', `${base}/Users`, userBody(userName, extra));
-    assert.equal(res.status, 201, res.text);
-    assertSchema('ghec', 'POST', USERS, 201, res.body, SCIM);
-    return res.body;
-  }
-
-  async function get(id: string): Promise<ApiResponse<ScimUserBody>> {
-    const res = await scim<ScimUserBody>('GET', `${base}/Users/${id}`);
-    if (res.status === 200) assertSchema('ghec', 'GET', USER, 200, res.body, SCIM);
-    return res;
-  }
+  const { scim, patch, provision, get } = scimUsersClient(() => ({ t, base, owner }), { users: USERS, user: USER });
 
   async function newOrg(): Promise<OrganizationRow> {
     counter += 1;
